@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x86 internals of the multikernel doorbell: what arch/x86/kernel needs to
+ * show and count it. Users of the doorbell include
+ * <linux/multikernel/doorbell.h> instead.
+ */
+#ifndef _ASM_X86_MULTIKERNEL_H
+#define _ASM_X86_MULTIKERNEL_H
+
+#include <linux/types.h>
+
+struct seq_file;
+
+#ifdef CONFIG_X86_MULTIKERNEL
+void mk_doorbell_show_interrupts(struct seq_file *p, int prec);
+u64 mk_doorbell_irq_count(unsigned int cpu);
+#else
+static inline void mk_doorbell_show_interrupts(struct seq_file *p, int prec)
+{
+}
+
+static inline u64 mk_doorbell_irq_count(unsigned int cpu)
+{
+	return 0;
+}
+#endif
+
+#endif /* _ASM_X86_MULTIKERNEL_H */

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# lint.sh [--ktap RUNDIR]
+#
+# The kernel's own checks on our code: checkpatch.pl --strict on every C
+# file and header, kernel-doc warnings, and a build of our directories with
+# sparse (C=2) and W=1 in a separate build directory (so the test build's
+# objects keep their flags). With --ktap, results go to RUNDIR/ktap.log in
+# the format of a VM boot, for ktap.py; otherwise to the terminal, with a
+# non-zero exit status if anything is reported.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+RUN=
+if [ "${1:-}" = --ktap ]; then
+	RUN=${2:?--ktap needs a directory}
+	rm -rf "$RUN"
+	mkdir -p "$RUN"
+	: > "$RUN/console.log"
+fi
+
+TEST_BUILD=$(mk_build_dir test)
+LINT_BUILD=$(mk_build_dir lint)
+[ -f "$TEST_BUILD/.config" ] || mk_die "build the test kernel first (make)"
+
+"$MK_ROOT/scripts/prepare-tree.sh"
+cd "$MK_ROOT"
+mapfile -t csrc < <(find arch kernel drivers include -name '*.[ch]' | sort)
+dirs=(arch/x86/multikernel/ kernel/multikernel/ drivers/multikernel/)
+
+n=0 failed=0
+result() { # name, log file
+	n=$((n + 1))
+	if [ -s "$2" ]; then
+		failed=1
+		if [ -n "$RUN" ]; then
+			echo "not ok $n $1" >> "$RUN/ktap.log"
+			sed 's/^/# /' "$2" >> "$RUN/ktap.log"
+		fi
+		echo "[lint] $1:" >&2
+		cat "$2" >&2
+	else
+		[ -n "$RUN" ] && echo "ok $n $1" >> "$RUN/ktap.log"
+		echo "[lint] $1: clean" >&2
+	fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# checkpatch runs inside the kernel tree, where our files are overlaid, so
+# that it knows the tree (spelling list, includes, Kconfig checks).
+(cd "$MK_SRC" && ./scripts/checkpatch.pl --strict --quiet --no-summary \
+	--show-types -f "${csrc[@]}") > "$tmp/checkpatch" 2>&1 || true
+result checkpatch_strict "$tmp/checkpatch"
+
+(cd "$MK_SRC" && ./scripts/kernel-doc -none -Wall "${csrc[@]}") \
+	> "$tmp/kerneldoc" 2>&1 || true
+result kernel_doc "$tmp/kerneldoc"
+
+# sparse and W=1: a build of our directories only, in its own directory.
+mkdir -p "$LINT_BUILD"
+if ! cmp -s "$TEST_BUILD/.config" "$LINT_BUILD/.config"; then
+	cp "$TEST_BUILD/.config" "$LINT_BUILD/.config"
+fi
+export CCACHE_DIR=$MK_CCACHE_DIR
+MAKE=(make -C "$MK_SRC" O="$LINT_BUILD" -j"$MK_JOBS" -s CC="ccache gcc" HOSTCC="ccache gcc")
+"${MAKE[@]}" olddefconfig >/dev/null
+"${MAKE[@]}" prepare >/dev/null 2>&1
+# Forget our objects so that every file is checked, not just changed ones.
+for d in "${dirs[@]}"; do
+	find "$LINT_BUILD/$d" -name '*.o' -delete 2>/dev/null || true
+done
+"${MAKE[@]}" C=2 W=1 "${dirs[@]}" > "$tmp/build" 2>&1 || echo "build failed" >> "$tmp/build"
+grep -E 'warning|error|failed' "$tmp/build" > "$tmp/sparse" || true
+result sparse_and_w1 "$tmp/sparse"
+
+if [ -n "$RUN" ]; then
+	echo "1..$n" >> "$RUN/ktap.log"
+	echo "# mktest: boot lint done" >> "$RUN/ktap.log"
+	echo ok > "$RUN/status"
+	exit 0
+fi
+exit $failed

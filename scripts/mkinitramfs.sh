@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mkinitramfs.sh CONFIG: build the test initramfs of a kernel configuration:
+# static busybox, tests/vm/init as /init, the tests of every boot under
+# /tests/BOOT/ (C programs compiled static, shell scripts as they are), and
+# the kernel's modules. Written to $MK_CACHE/initramfs-CONFIG.cpio.gz.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+CFG=${1:?usage: mkinitramfs.sh test|bench}
+BUILD=$(mk_build_dir "$CFG")
+OUT=$MK_CACHE/initramfs-$CFG.cpio.gz
+STAGE=$MK_CACHE/initramfs-$CFG
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+case $(ldd "$BUSYBOX" 2>&1 || true) in
+*"not a dynamic"*) ;;
+*) mk_die "$BUSYBOX is not static: install busybox-static" ;;
+esac
+
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,tests}
+cp "$BUSYBOX" "$STAGE/bin/busybox"
+install -m 0755 "$MK_ROOT/tests/vm/init" "$STAGE/init"
+
+CFLAGS=(-static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+	-I"$MK_ROOT/tests/vm" -I"$MK_ROOT/include/uapi")
+for dir in "$MK_ROOT"/tests/vm/*/; do
+	boot=$(basename "$dir")
+	mkdir -p "$STAGE/tests/$boot"
+	for src in "$dir"*.c; do
+		[ -e "$src" ] || continue
+		gcc "${CFLAGS[@]}" -o "$STAGE/tests/$boot/$(basename "${src%.c}")" \
+			"$src" -lpthread
+	done
+	for sh in "$dir"*.sh; do
+		[ -e "$sh" ] || continue
+		install -m 0755 "$sh" "$STAGE/tests/$boot/"
+	done
+done
+
+if grep -q '^CONFIG_MODULES=y' "$BUILD/.config"; then
+	make -C "$MK_SRC" O="$BUILD" -s INSTALL_MOD_PATH="$STAGE" \
+		INSTALL_MOD_STRIP=1 modules_install >/dev/null
+fi
+
+(cd "$STAGE" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -1 > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm-run.sh [-c CONFIG] [-f GLOB] [-t SECONDS] BOOT
+#
+# Boot the kernel of CONFIG (default test) under QEMU/TCG with 4 vCPUs and
+# the test initramfs, run the tests of tests/vm/BOOT/ (and, in the boot
+# named main, the KUnit suites), and leave in $MK_CACHE/runs/BOOT/:
+#   console.log  the kernel console (ttyS0)
+#   ktap.log     the KTAP results (ttyS1)
+#   status       "ok", "timeout" or "qemu-exit N"
+# The kernel command line of each boot is in tests/vm/BOOT/cmdline.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+CFG=test
+FILTER='*'
+TIMEOUT=${MK_VM_TIMEOUT:-900}
+while getopts c:f:t: opt; do
+	case $opt in
+	c) CFG=$OPTARG ;;
+	f) FILTER=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+BOOT=${1:?usage: vm-run.sh [-c CONFIG] [-f GLOB] [-t SECONDS] BOOT}
+[ -d "$MK_ROOT/tests/vm/$BOOT" ] || mk_die "no boot '$BOOT' in tests/vm/"
+
+BUILD=$(mk_build_dir "$CFG")
+KERNEL=$BUILD/arch/x86/boot/bzImage
+INITRD=$MK_CACHE/initramfs-$CFG.cpio.gz
+[ -f "$KERNEL" ] || mk_die "$KERNEL missing: build first (make)"
+[ -f "$INITRD" ] || mk_die "$INITRD missing: run scripts/mkinitramfs.sh $CFG"
+
+RUN=$MK_CACHE/runs/$BOOT
+rm -rf "$RUN"
+mkdir -p "$RUN"
+
+extra=$(grep -v '^#' "$MK_ROOT/tests/vm/$BOOT/cmdline" 2>/dev/null | tr '\n' ' ' || true)
+append="console=ttyS0 panic=-1 mktest.boot=$BOOT $extra"
+if [ "$FILTER" != '*' ]; then
+	append="$append mktest.filter=$FILTER kunit.filter_glob=$FILTER"
+fi
+
+mk_log "boot $BOOT: $append"
+set +e
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 4 -m 1G \
+	-display none -monitor none -no-reboot \
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
+	-serial file:"$RUN/console.log" -serial file:"$RUN/ktap.log" \
+	</dev/null
+rc=$?
+set -e
+case $rc in
+0) echo ok > "$RUN/status" ;;
+124|137) echo timeout > "$RUN/status" ;;
+*) echo "qemu-exit $rc" > "$RUN/status" ;;
+esac
+mk_log "boot $BOOT: $(cat "$RUN/status")"
