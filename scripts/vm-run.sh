@@ -9,7 +9,8 @@
 #   console.log  the kernel console (ttyS0)
 #   ktap.log     the KTAP results (ttyS1)
 #   status       "ok", "timeout" or "qemu-exit N"
-# The kernel command line of each boot is in tests/vm/BOOT/cmdline.
+# The kernel command line of each boot is in tests/vm/BOOT/cmdline;
+# MK_VM_APPEND adds to it (e.g. transport_kunit.stream_count=10000).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -39,7 +40,7 @@ rm -rf "$RUN"
 mkdir -p "$RUN"
 
 extra=$(grep -v '^#' "$MK_ROOT/tests/vm/$BOOT/cmdline" 2>/dev/null | tr '\n' ' ' || true)
-append="console=ttyS0 panic=-1 mktest.boot=$BOOT $extra"
+append="console=ttyS0 panic=-1 mktest.boot=$BOOT $extra ${MK_VM_APPEND:-}"
 if [ "$FILTER" != '*' ]; then
 	append="$append mktest.filter=$FILTER kunit.filter_glob=$FILTER"
 fi

@@ -1,0 +1,1275 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel transport: one end of a channel.
+ *
+ * A link end owns the sending side of one vring (its TX direction) and the
+ * receiving side of the other (RX). A kernel thread per end does everything
+ * that is not sending: the handshake, the heartbeat, receiving (in batches,
+ * with a budget), reclaiming sent buffers and waking blocked senders. The
+ * doorbell interrupt only wakes it.
+ *
+ * Handshake (all fields in struct mk_chan_side, each side writes its own):
+ *  - a side (re)starts with state INIT and a new epoch;
+ *  - a side that sees the peer at an epoch it has not "seen" clears the ring
+ *    parts it owns (its TX descriptors and avail ring, its RX used ring) and
+ *    records the peer's epoch in its "seen";
+ *  - a side in INIT whose epoch the peer has seen clears its parts too and
+ *    becomes READY;
+ *  - the link is up while both are READY and each one's "seen" is the other
+ *    one's epoch. Any change of that, a peer that stops beating, or a
+ *    protocol violation takes it down and this side restarts under a new
+ *    epoch, so both sides clear their rings before either uses them again.
+ * A side only clears its ring parts while the peer cannot be using them:
+ * the peer is either in INIT or has acknowledged the new epoch.
+ */
+
+#define pr_fmt(fmt) "mk_link: " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/multikernel/channel.h>
+#include <linux/multikernel/doorbell.h>
+
+#include "transport.h"
+#include "vring.h"
+
+static unsigned int rx_budget = 64;
+module_param(rx_budget, uint, 0644);
+MODULE_PARM_DESC(rx_budget, "Messages received per batch before yielding (default 64)");
+
+static unsigned int heartbeat_ms = 100;
+module_param(heartbeat_ms, uint, 0644);
+MODULE_PARM_DESC(heartbeat_ms, "Heartbeat period in ms (default 100)");
+
+static unsigned int heartbeat_timeout_ms = 5000;
+module_param(heartbeat_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(heartbeat_timeout_ms,
+		 "A peer whose heartbeat stays still this long is dead (default 5000)");
+
+#define MK_LINK_FEATURES	(MK_CHAN_F_EVENT_IDX | MK_CHAN_F_HEARTBEAT)
+
+/**
+ * struct mk_link_stats - counters of one link end
+ * @tx_msgs: messages sent
+ * @tx_bytes: bytes sent
+ * @tx_doorbells: doorbells rung for new messages
+ * @tx_suppressed: publications that needed no doorbell
+ * @tx_full: sends that found the ring or payload area full
+ * @tx_waits: sends that slept for room
+ * @rx_msgs: messages received
+ * @rx_bytes: bytes received
+ * @rx_batches: receive batches (mean size: @rx_msgs / @rx_batches)
+ * @rx_completion_doorbells: doorbells rung to tell a waiting sender of room
+ * @irqs: doorbell interrupts taken by this end
+ * @violations: protocol violations seen in the peer's data
+ * @resets: times the link went down
+ * @ups: times the link came up
+ */
+struct mk_link_stats {
+	u64 tx_msgs;
+	u64 tx_bytes;
+	u64 tx_doorbells;
+	u64 tx_suppressed;
+	u64 tx_full;
+	u64 tx_waits;
+	u64 rx_msgs;
+	u64 rx_bytes;
+	u64 rx_batches;
+	u64 rx_completion_doorbells;
+	u64 irqs;
+	u64 violations;
+	u64 resets;
+	u64 ups;
+};
+
+/**
+ * struct mk_link - this kernel's end of a channel
+ * @name: for the log and debugfs
+ * @base: the region, as this kernel mapped it
+ * @size: bytes of the region
+ * @side: 0 or 1: which struct mk_chan_side is ours
+ * @me: our side block, in the region
+ * @peer: the peer's side block, in the region (untrusted)
+ * @dir_tx: validated geometry of our sending direction
+ * @dir_rx: validated geometry of our receiving direction
+ * @tx_lock: serialises @tx and @up/@mtu changes
+ * @tx: sending engine
+ * @tx_ends: private array of the sending engine
+ * @rx: receiving engine; only the thread touches it
+ * @cpu: CPU that takes our doorbells
+ * @db: our doorbell handler
+ * @peer_db: where we ring the peer
+ * @peer_db_pinned: @peer_db came from our configuration, not the region
+ * @thread: the receive thread
+ * @kick: set by the doorbell handler and senders, cleared by the thread
+ * @up: the link is up; senders read it under @tx_lock
+ * @mtu: negotiated largest message, 0 while down
+ * @state: our state, as last written
+ * @epoch: our epoch, as last written
+ * @seen: the peer epoch we have cleared our rings for
+ * @peer_hb: the last peer heartbeat value seen
+ * @peer_hb_time: jiffies when it last changed
+ * @next_beat: jiffies of our next heartbeat
+ * @restart: a violation asks the thread to restart the link
+ * @space_wq: senders waiting for room
+ * @waiters: how many
+ * @client_lock: protects @ops and @priv; held around client callbacks
+ * @ops: the client's callbacks, or NULL
+ * @priv: the client's context
+ * @client_up: the client was told the link is up
+ * @rx_paused: test hook: the thread stops receiving
+ * @frozen: test hook: the thread stops everything, heartbeat included
+ * @rx_jitter_us: test hook: random sleeps at the racy points of receiving
+ * @fault: test hook: corruption to inject
+ * @stats: counters
+ */
+struct mk_link {
+	char name[24];
+	void *base;
+	u64 size;
+	unsigned int side;
+	struct mk_chan_side *me;
+	struct mk_chan_side *peer;
+	struct mkv_dir dir_tx;
+	struct mkv_dir dir_rx;
+
+	spinlock_t tx_lock;	/* sending engine, up, mtu */
+	struct mkv_tx tx;
+	u64 *tx_ends;
+	struct mkv_rx rx;
+
+	int cpu;
+	struct mk_doorbell_handler db;
+	u32 peer_db;
+	bool peer_db_pinned;
+	struct task_struct *thread;
+	unsigned long kick;
+
+	bool up;
+	u32 mtu;
+	u32 state;
+	u32 epoch;
+	u32 seen;
+	u64 peer_hb;
+	unsigned long peer_hb_time;
+	unsigned long next_beat;
+	bool restart;
+
+	wait_queue_head_t space_wq;
+	atomic_t waiters;
+
+	struct mutex client_lock;	/* ops, priv, client callbacks */
+	const struct mk_link_ops *ops;
+	void *priv;
+	bool client_up;
+
+	bool rx_paused;
+	bool frozen;
+	unsigned int rx_jitter_us;
+	enum mk_fault fault;
+	struct mk_link_stats stats;
+};
+
+#define MK_KICK		0
+
+/* Test hook: sleep a random while, one time in four, to shake out races. */
+static void mk_link_jitter(struct mk_link *link)
+{
+	unsigned int max = READ_ONCE(link->rx_jitter_us);
+
+	if (max && !get_random_u32_below(4))
+		usleep_range(1, 1 + get_random_u32_below(max));
+}
+
+static inline void stat_add(u64 *counter, u64 v)
+{
+	WRITE_ONCE(*counter, *counter + v);
+}
+
+static void mk_link_ring_peer(struct mk_link *link)
+{
+	/* A peer target that names no single CPU is refused by the arch. */
+	if (mk_doorbell_ring(READ_ONCE(link->peer_db)))
+		pr_warn_ratelimited("%s: peer doorbell target %#x is invalid\n",
+				    link->name, READ_ONCE(link->peer_db));
+}
+
+static void mk_link_db(struct mk_doorbell_handler *h)
+{
+	struct mk_link *link = container_of(h, struct mk_link, db);
+
+	stat_add(&link->stats.irqs, 1);
+	set_bit(MK_KICK, &link->kick);
+	wake_up_process(link->thread);
+	if (atomic_read(&link->waiters))
+		wake_up(&link->space_wq);
+}
+
+static void mk_link_kick(struct mk_link *link)
+{
+	set_bit(MK_KICK, &link->kick);
+	wake_up_process(link->thread);
+}
+
+static void mk_link_write_side(struct mk_link *link)
+{
+	WRITE_ONCE(link->me->epoch, cpu_to_le32(link->epoch));
+	WRITE_ONCE(link->me->seen, cpu_to_le32(link->seen));
+	/* Rings cleared and epochs written before the state says so. */
+	smp_store_release(&link->me->state, cpu_to_le32(link->state));
+}
+
+/* Clear the ring parts we own. Only while the peer cannot use them. */
+static void mk_link_clear_rings(struct mk_link *link)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	mkv_tx_reset(&link->tx);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	mkv_rx_reset(&link->rx);
+}
+
+static void mk_link_notify_client(struct mk_link *link, bool up)
+{
+	mutex_lock(&link->client_lock);
+	if (link->ops && link->client_up != up) {
+		link->client_up = up;
+		if (up && link->ops->up)
+			link->ops->up(link, link->priv);
+		else if (!up && link->ops->down)
+			link->ops->down(link, link->priv);
+	}
+	mutex_unlock(&link->client_lock);
+}
+
+static void mk_link_go_down(struct mk_link *link, const char *why)
+{
+	unsigned long flags;
+	bool was_up;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	was_up = link->up;
+	WRITE_ONCE(link->up, false);
+	WRITE_ONCE(link->mtu, 0);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (!was_up)
+		return;
+	stat_add(&link->stats.resets, 1);
+	pr_info("%s: down: %s\n", link->name, why);
+	wake_up_all(&link->space_wq);
+	mk_link_notify_client(link, false);
+}
+
+/* Start (again) under a new epoch. */
+static void mk_link_start(struct mk_link *link)
+{
+	link->epoch = link->epoch + 1 ? link->epoch + 1 : 1;
+	link->state = MK_CHAN_INIT;
+	mk_link_write_side(link);
+	mk_link_ring_peer(link);
+}
+
+static void mk_link_violation(struct mk_link *link, const char *why)
+{
+	stat_add(&link->stats.violations, 1);
+	pr_warn_ratelimited("%s: peer broke the protocol (%s); resetting the link\n",
+			    link->name, why);
+	WRITE_ONCE(link->restart, true);
+}
+
+/* Reclaim with tx_lock held; a violation asks the thread to restart. */
+static int mk_link_reclaim_locked(struct mk_link *link)
+{
+	int n = mkv_tx_reclaim(&link->tx);
+
+	if (n == -EPROTO)
+		mk_link_violation(link, link->tx.broken);
+	return n;
+}
+
+/*
+ * One look at the peer's side block: follow its state, bring the link up or
+ * down. Returns true if the link is up.
+ */
+static bool mk_link_handshake(struct mk_link *link)
+{
+	struct mk_chan_side *p = link->peer;
+	/* The peer publishes epoch and seen before its state. */
+	u32 state = le32_to_cpu(smp_load_acquire(&p->state));
+	u32 epoch = le32_to_cpu(READ_ONCE(p->epoch));
+	u32 seen = le32_to_cpu(READ_ONCE(p->seen));
+	u64 hb = le64_to_cpu(READ_ONCE(p->heartbeat));
+	bool alive, joined;
+
+	if (state > MK_CHAN_READY) {
+		mk_link_violation(link, "unknown peer state");
+		state = MK_CHAN_DOWN;
+	}
+	if (hb != link->peer_hb) {
+		link->peer_hb = hb;
+		link->peer_hb_time = jiffies;
+	}
+	alive = state != MK_CHAN_DOWN &&
+		time_before(jiffies, link->peer_hb_time +
+			    msecs_to_jiffies(heartbeat_timeout_ms));
+	joined = state == MK_CHAN_READY && epoch == link->seen &&
+		 seen == link->epoch && alive;
+
+	if (READ_ONCE(link->restart)) {
+		WRITE_ONCE(link->restart, false);
+		mk_link_go_down(link, "protocol violation");
+		mk_link_start(link);
+		return false;
+	}
+	if (link->up && !joined) {
+		mk_link_go_down(link, state == MK_CHAN_DOWN ? "peer closed" :
+				!alive ? "peer stopped beating" : "peer restarted");
+		/* Start over so that both sides clear their rings. */
+		mk_link_start(link);
+		return false;
+	}
+	if (link->up)
+		return true;
+	if (!alive)
+		return false;
+
+	if (epoch && epoch != link->seen) {
+		/* The peer started a session we have not joined. */
+		mk_link_clear_rings(link);
+		link->seen = epoch;
+		mk_link_write_side(link);
+		mk_link_ring_peer(link);
+	}
+	if (link->state == MK_CHAN_INIT && seen == link->epoch &&
+	    epoch == link->seen) {
+		/* The peer has cleared its rings for our epoch: our turn. */
+		mk_link_clear_rings(link);
+		link->state = MK_CHAN_READY;
+		mk_link_write_side(link);
+		mk_link_ring_peer(link);
+	}
+	if (link->state == MK_CHAN_READY && state == MK_CHAN_READY &&
+	    epoch == link->seen && seen == link->epoch) {
+		u64 feat = le64_to_cpu(READ_ONCE(p->features_offered));
+		u32 max = le32_to_cpu(READ_ONCE(p->max_msg));
+		u32 db = le32_to_cpu(READ_ONCE(p->doorbell));
+		unsigned long flags;
+
+		if (!(feat & MK_CHAN_F_EVENT_IDX) || max < MK_CHAN_MIN_MTU) {
+			pr_warn_ratelimited("%s: peer offers features %#llx, max message %u: cannot use it\n",
+					    link->name, feat, max);
+			return false;
+		}
+		WRITE_ONCE(link->me->features_accepted,
+			   cpu_to_le64(feat & MK_LINK_FEATURES));
+		if (!link->peer_db_pinned)
+			link->peer_db = db;
+		spin_lock_irqsave(&link->tx_lock, flags);
+		WRITE_ONCE(link->mtu, min(link->dir_tx.max_msg, max));
+		WRITE_ONCE(link->up, true);
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		stat_add(&link->stats.ups, 1);
+		pr_info("%s: up (epoch %u/%u, mtu %u)\n", link->name,
+			link->epoch, link->seen, link->mtu);
+		mk_link_notify_client(link, true);
+		/* Anything the peer queued before we looked. */
+		return true;
+	}
+	return false;
+}
+
+static void mk_link_beat(struct mk_link *link)
+{
+	if (time_before(jiffies, link->next_beat))
+		return;
+	link->next_beat = jiffies + msecs_to_jiffies(heartbeat_ms);
+	WRITE_ONCE(link->me->heartbeat,
+		   cpu_to_le64(le64_to_cpu(link->me->heartbeat) + 1));
+}
+
+/* Reclaim sent buffers; wake senders. Returns true to be called again. */
+static bool mk_link_reclaim(struct mk_link *link)
+{
+	unsigned long flags;
+	bool again = false;
+	int n;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	n = link->up ? mk_link_reclaim_locked(link) : 0;
+	/* A waiting sender wants a doorbell when room comes. */
+	if (n >= 0 && atomic_read(&link->waiters) && mkv_tx_inflight(&link->tx))
+		again = mkv_tx_arm_space(&link->tx);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (n < 0)
+		return false;
+	if (n > 0 && atomic_read(&link->waiters))
+		wake_up_all(&link->space_wq);
+	return again;
+}
+
+static void mk_link_inject_rx_fault(struct mk_link *link);
+
+/* Receive up to the budget. Returns true if more may be waiting. */
+static bool mk_link_receive(struct mk_link *link)
+{
+	unsigned int n = 0, budget = max(1U, READ_ONCE(rx_budget));
+	u64 bytes = 0;
+	bool more;
+
+	if (READ_ONCE(link->rx_paused))
+		return false;
+	mutex_lock(&link->client_lock);
+	while (n < budget) {
+		const void *buf;
+		u32 len;
+		int r = mkv_rx_peek(&link->rx, &buf, &len);
+
+		if (!r)
+			break;
+		if (r < 0) {
+			mutex_unlock(&link->client_lock);
+			mk_link_violation(link, link->rx.broken);
+			return false;
+		}
+		if (link->ops && link->ops->rx)
+			link->ops->rx(link, buf, len, link->priv);
+		mkv_rx_consume(&link->rx);
+		n++;
+		bytes += len;
+	}
+	mutex_unlock(&link->client_lock);
+	mk_link_jitter(link);
+	if (n) {
+		stat_add(&link->stats.rx_msgs, n);
+		stat_add(&link->stats.rx_bytes, bytes);
+		stat_add(&link->stats.rx_batches, 1);
+		mk_link_inject_rx_fault(link);
+		if (mkv_rx_publish(&link->rx)) {
+			stat_add(&link->stats.rx_completion_doorbells, 1);
+			mk_link_ring_peer(link);
+		}
+	}
+	if (n == budget)
+		return true;
+	mk_link_jitter(link);
+	/* Ask for a doorbell, then look once more: none can be lost. */
+	more = mkv_rx_arm(&link->rx);
+	mk_link_jitter(link);
+	return more;
+}
+
+static int mk_link_thread(void *arg)
+{
+	struct mk_link *link = arg;
+
+	while (!kthread_should_stop()) {
+		bool busy = false;
+
+		clear_bit(MK_KICK, &link->kick);
+		if (READ_ONCE(link->frozen)) {
+			schedule_timeout_interruptible(msecs_to_jiffies(heartbeat_ms));
+			continue;
+		}
+		mk_link_beat(link);
+		if (mk_link_handshake(link)) {
+			busy |= mk_link_receive(link);
+			busy |= mk_link_reclaim(link);
+		}
+		if (busy) {
+			cond_resched();
+			continue;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (test_bit(MK_KICK, &link->kick) || kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		schedule_timeout(msecs_to_jiffies(heartbeat_ms));
+	}
+	return 0;
+}
+
+/* Sending ------------------------------------------------------------------- */
+
+static void mk_link_inject_tx_fault(struct mk_link *link);
+
+/* Called with tx_lock held. Returns true if the peer must be rung. */
+static bool mk_link_publish_locked(struct mk_link *link)
+{
+	bool ring;
+
+	mk_link_inject_tx_fault(link);
+	ring = mkv_tx_publish(&link->tx);
+	if (ring)
+		stat_add(&link->stats.tx_doorbells, 1);
+	else if (link->tx.published != link->tx.last_used)
+		stat_add(&link->stats.tx_suppressed, 1);
+	return ring;
+}
+
+/*
+ * Try to queue one message. Returns 0, -EAGAIN (full), -EMSGSIZE,
+ * -ENOTCONN. Sets *ring if the peer must be rung.
+ */
+static int mk_link_queue_locked(struct mk_link *link, const void *data,
+				size_t len, unsigned int flags, bool *ring)
+{
+	void *buf;
+	int ret;
+
+	if (!link->up)
+		return -ENOTCONN;
+	if (len > link->mtu)
+		return -EMSGSIZE;
+	ret = mkv_tx_reserve(&link->tx, len, &buf);
+	if (ret == -EAGAIN && mk_link_reclaim_locked(link) > 0)
+		ret = mkv_tx_reserve(&link->tx, len, &buf);
+	if (ret == -EAGAIN) {
+		stat_add(&link->stats.tx_full, 1);
+		/* Publish what is queued: the peer must drain to make room. */
+		*ring |= mk_link_publish_locked(link);
+		return -EAGAIN;
+	}
+	if (ret == -EAGAIN && link->tx.broken)
+		ret = -EPIPE;
+	if (ret == -EPIPE) {
+		WRITE_ONCE(link->restart, true);
+		return -ENOTCONN;
+	}
+	if (ret)
+		return ret;
+	memcpy(buf, data, len);
+	mkv_tx_commit(&link->tx, len);
+	stat_add(&link->stats.tx_msgs, 1);
+	stat_add(&link->stats.tx_bytes, len);
+	if (!(flags & MK_SEND_MORE))
+		*ring |= mk_link_publish_locked(link);
+	return 0;
+}
+
+/**
+ * mk_link_trysend() - send a message if there is room now
+ * @link: the link
+ * @data: the message
+ * @len: its length, at most mk_link_mtu()
+ * @flags: %MK_SEND_MORE to queue without publishing yet
+ *
+ * Context: any context.
+ * Return: 0; -EAGAIN if the ring or the payload area is full; -EMSGSIZE if
+ * @len exceeds the MTU; -ENOTCONN if the link is down.
+ */
+int mk_link_trysend(struct mk_link *link, const void *data, size_t len,
+		    unsigned int flags)
+{
+	unsigned long irqflags;
+	bool ring = false;
+	int ret;
+
+	spin_lock_irqsave(&link->tx_lock, irqflags);
+	ret = mk_link_queue_locked(link, data, len, flags, &ring);
+	spin_unlock_irqrestore(&link->tx_lock, irqflags);
+	if (ring)
+		mk_link_ring_peer(link);
+	if (READ_ONCE(link->restart))
+		mk_link_kick(link);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mk_link_trysend);
+
+/* Wait condition: room for @len, or the link went down. */
+static bool mk_link_writable(struct mk_link *link, size_t len)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	ok = !link->up || len > link->mtu || link->tx.broken ||
+	     mkv_tx_room(&link->tx, len);
+	if (!ok && mk_link_reclaim_locked(link))
+		ok = link->tx.broken || mkv_tx_room(&link->tx, len);
+	if (!ok)
+		mkv_tx_arm_space(&link->tx);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (READ_ONCE(link->restart))
+		mk_link_kick(link);
+	return ok;
+}
+
+/**
+ * mk_link_wait_space() - wait until a message of @len bytes fits
+ * @link: the link
+ * @len: message length
+ * @timeout: in jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * The peer is asked to ring when it has drained about half of what is in
+ * flight, so a waiting sender costs one doorbell per batch.
+ *
+ * Context: process context; sleeps, interruptible.
+ * Return: 0 when there is room; -ENOTCONN if the link is or goes down;
+ * -EMSGSIZE if @len exceeds the MTU; -ETIMEDOUT; -ERESTARTSYS on a signal.
+ */
+int mk_link_wait_space(struct mk_link *link, size_t len, long timeout)
+{
+	long ret;
+
+	might_sleep();
+	if (mk_link_writable(link, len))
+		goto done;
+	stat_add(&link->stats.tx_waits, 1);
+	atomic_inc(&link->waiters);
+	ret = wait_event_interruptible_timeout(link->space_wq,
+					       mk_link_writable(link, len),
+					       timeout);
+	atomic_dec(&link->waiters);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ETIMEDOUT;
+done:
+	if (!READ_ONCE(link->up))
+		return -ENOTCONN;
+	if (len > READ_ONCE(link->mtu))
+		return -EMSGSIZE;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_link_wait_space);
+
+/**
+ * mk_link_send() - send a message, waiting for room if needed
+ * @link: the link
+ * @data: the message
+ * @len: its length, at most mk_link_mtu()
+ * @flags: %MK_SEND_MORE to queue without publishing yet
+ * @timeout: how long to wait for room, in jiffies (MAX_SCHEDULE_TIMEOUT:
+ *	for ever)
+ *
+ * Nothing is dropped: the message is either queued whole or not at all.
+ *
+ * Context: process context; sleeps, interruptible.
+ * Return: 0; -EMSGSIZE; -ENOTCONN if the link is or goes down; -ETIMEDOUT;
+ * -ERESTARTSYS if a signal came while waiting.
+ */
+int mk_link_send(struct mk_link *link, const void *data, size_t len,
+		 unsigned int flags, long timeout)
+{
+	unsigned long deadline = jiffies + timeout;
+	int ret;
+
+	for (;;) {
+		ret = mk_link_trysend(link, data, len, flags);
+		if (ret != -EAGAIN)
+			return ret;
+		if (timeout != MAX_SCHEDULE_TIMEOUT) {
+			timeout = deadline - jiffies;
+			if ((long)timeout <= 0)
+				return -ETIMEDOUT;
+		}
+		ret = mk_link_wait_space(link, len, timeout);
+		if (ret)
+			return ret;
+	}
+}
+EXPORT_SYMBOL_GPL(mk_link_send);
+
+/**
+ * mk_link_sendv() - send several messages, with one doorbell for all
+ * @link: the link
+ * @msgs: the messages, one kvec each
+ * @n: how many
+ * @timeout: how long to wait for room in total, in jiffies
+ *
+ * Messages are queued in order; they are published when the ring fills
+ * (so the peer can drain) and after the last one.
+ *
+ * Context: process context; sleeps, interruptible.
+ * Return: the number of messages sent (all of them, or fewer if an error
+ * stopped the batch after some were sent), or the error if none was sent.
+ */
+int mk_link_sendv(struct mk_link *link, const struct kvec *msgs, unsigned int n,
+		  long timeout)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		ret = mk_link_send(link, msgs[i].iov_base, msgs[i].iov_len,
+				   i + 1 < n ? MK_SEND_MORE : 0, timeout);
+		if (ret)
+			break;
+	}
+	if (ret && i)
+		mk_link_flush(link);
+	return i ? i : ret;
+}
+EXPORT_SYMBOL_GPL(mk_link_sendv);
+
+/**
+ * mk_link_flush() - publish messages queued with %MK_SEND_MORE
+ * @link: the link
+ *
+ * Context: any context.
+ */
+void mk_link_flush(struct mk_link *link)
+{
+	unsigned long flags;
+	bool ring = false;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	if (link->up)
+		ring = mk_link_publish_locked(link);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (ring)
+		mk_link_ring_peer(link);
+}
+EXPORT_SYMBOL_GPL(mk_link_flush);
+
+/* Clients -------------------------------------------------------------------- */
+
+/**
+ * mk_link_attach_client() - become the user of a link
+ * @link: the link
+ * @ops: callbacks
+ * @priv: passed to them
+ *
+ * If the link is up already, @ops->up is called before this returns.
+ *
+ * Context: process context.
+ * Return: 0, or -EBUSY if the link has a client.
+ */
+int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
+			  void *priv)
+{
+	mutex_lock(&link->client_lock);
+	if (link->ops) {
+		mutex_unlock(&link->client_lock);
+		return -EBUSY;
+	}
+	link->ops = ops;
+	link->priv = priv;
+	link->client_up = false;
+	mutex_unlock(&link->client_lock);
+	if (READ_ONCE(link->up))
+		mk_link_notify_client(link, true);
+	mk_link_kick(link);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_link_attach_client);
+
+/**
+ * mk_link_detach_client() - stop using a link
+ * @link: the link
+ *
+ * Returns when no callback of the client is running; none will start.
+ * Messages that arrive without a client are consumed and dropped.
+ *
+ * Context: process context.
+ */
+void mk_link_detach_client(struct mk_link *link)
+{
+	mutex_lock(&link->client_lock);
+	link->ops = NULL;
+	link->priv = NULL;
+	link->client_up = false;
+	mutex_unlock(&link->client_lock);
+}
+EXPORT_SYMBOL_GPL(mk_link_detach_client);
+
+/**
+ * mk_link_is_up() - whether the link is up now
+ * @link: the link
+ *
+ * Return: true if up.
+ */
+bool mk_link_is_up(struct mk_link *link)
+{
+	return READ_ONCE(link->up);
+}
+EXPORT_SYMBOL_GPL(mk_link_is_up);
+
+/**
+ * mk_link_mtu() - largest message the link carries
+ * @link: the link
+ *
+ * Return: the negotiated maximum (at least 64 KiB), or 0 while down.
+ */
+size_t mk_link_mtu(struct mk_link *link)
+{
+	return READ_ONCE(link->mtu);
+}
+EXPORT_SYMBOL_GPL(mk_link_mtu);
+
+/**
+ * mk_link_name() - name of a link, for logs
+ * @link: the link
+ *
+ * Return: the name.
+ */
+const char *mk_link_name(struct mk_link *link)
+{
+	return link->name;
+}
+EXPORT_SYMBOL_GPL(mk_link_name);
+
+/* Opening and closing -------------------------------------------------------- */
+
+static void mk_dir_from_region(struct mkv_dir *d, const struct mk_chan_dir *r)
+{
+	d->desc_off = le64_to_cpu(READ_ONCE(r->desc_off));
+	d->avail_off = le64_to_cpu(READ_ONCE(r->avail_off));
+	d->used_off = le64_to_cpu(READ_ONCE(r->used_off));
+	d->data_off = le64_to_cpu(READ_ONCE(r->data_off));
+	d->data_size = le64_to_cpu(READ_ONCE(r->data_size));
+	d->num = le32_to_cpu(READ_ONCE(r->num));
+	d->max_msg = le32_to_cpu(READ_ONCE(r->max_msg));
+}
+
+static int mk_link_check_region(struct mk_link *link, void *region, u64 size)
+{
+	struct mk_chan_hdr *h = region;
+	struct mkv_dir d[2];
+	int i;
+
+	if (size < sizeof(*h)) {
+		pr_err("%s: region of %llu bytes cannot hold a channel\n", link->name, size);
+		return -EINVAL;
+	}
+	if (le32_to_cpu(READ_ONCE(h->magic)) != MK_CHAN_MAGIC) {
+		pr_err("%s: no channel in the region (magic %#x)\n", link->name,
+		       le32_to_cpu(READ_ONCE(h->magic)));
+		return -ENODEV;
+	}
+	if (le32_to_cpu(READ_ONCE(h->version)) != MK_CHAN_VERSION ||
+	    le32_to_cpu(READ_ONCE(h->hdr_size)) != sizeof(*h)) {
+		pr_err("%s: channel version %u (header %u bytes); this kernel speaks %u\n",
+		       link->name, le32_to_cpu(READ_ONCE(h->version)),
+		       le32_to_cpu(READ_ONCE(h->hdr_size)), MK_CHAN_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (le64_to_cpu(READ_ONCE(h->region_size)) != size) {
+		pr_err("%s: channel says %llu bytes, region has %llu\n", link->name,
+		       le64_to_cpu(READ_ONCE(h->region_size)), size);
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++) {
+		mk_dir_from_region(&d[i], &h->dir[i]);
+		if (mkv_dir_check(&d[i], size, sizeof(*h)) ||
+		    d[i].max_msg < MK_CHAN_MIN_MTU) {
+			pr_err("%s: direction %d has an invalid geometry\n", link->name, i);
+			return -EINVAL;
+		}
+	}
+	if (mkv_dir_overlap(&d[0], &d[1])) {
+		pr_err("%s: the two directions overlap\n", link->name);
+		return -EINVAL;
+	}
+	link->dir_tx = d[link->side];
+	link->dir_rx = d[!link->side];
+	return 0;
+}
+
+/**
+ * mk_chan_region_size() - bytes a channel of this geometry needs
+ * @g: the geometry
+ *
+ * Return: the size, page aligned.
+ */
+u64 mk_chan_region_size(const struct mk_chan_geometry *g)
+{
+	struct mkv_dir d;
+	u64 end;
+
+	end = mkv_dir_place(&d, sizeof(struct mk_chan_hdr), g->num, g->data_size,
+			    g->max_msg);
+	end = mkv_dir_place(&d, end, g->num, g->data_size, g->max_msg);
+	return PAGE_ALIGN(end);
+}
+EXPORT_SYMBOL_GPL(mk_chan_region_size);
+
+/**
+ * mk_chan_format() - write an empty channel into a region
+ * @region: the mapped region, zeroed by this call
+ * @size: its bytes, at least mk_chan_region_size(@g)
+ * @g: the geometry
+ *
+ * Done once, by the kernel that creates the channel, before either side
+ * opens it.
+ *
+ * Return: 0, or -EINVAL for a geometry that cannot be used.
+ */
+int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g)
+{
+	struct mk_chan_hdr *h = region;
+	struct mkv_dir d[2];
+	u64 end;
+	int i;
+
+	if (!g->num || g->num > MK_CHAN_MAX_NUM || (g->num & (g->num - 1)) ||
+	    g->max_msg < MK_CHAN_MIN_MTU || g->max_msg > g->data_size ||
+	    size < mk_chan_region_size(g))
+		return -EINVAL;
+	memset(region, 0, size);
+	end = mkv_dir_place(&d[0], sizeof(*h), g->num, g->data_size, g->max_msg);
+	mkv_dir_place(&d[1], end, g->num, g->data_size, g->max_msg);
+	for (i = 0; i < 2; i++) {
+		h->dir[i].desc_off = cpu_to_le64(d[i].desc_off);
+		h->dir[i].avail_off = cpu_to_le64(d[i].avail_off);
+		h->dir[i].used_off = cpu_to_le64(d[i].used_off);
+		h->dir[i].data_off = cpu_to_le64(d[i].data_off);
+		h->dir[i].data_size = cpu_to_le64(d[i].data_size);
+		h->dir[i].num = cpu_to_le32(d[i].num);
+		h->dir[i].max_msg = cpu_to_le32(d[i].max_msg);
+	}
+	h->version = cpu_to_le32(MK_CHAN_VERSION);
+	h->hdr_size = cpu_to_le32(sizeof(*h));
+	h->region_size = cpu_to_le64(size);
+	/* The geometry before the magic that says it is there. */
+	smp_store_release(&h->magic, cpu_to_le32(MK_CHAN_MAGIC));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_chan_format);
+
+/**
+ * mk_link_open() - open our end of a channel
+ * @name: for the log and debugfs; copied
+ * @region: the channel region, as this kernel mapped it; formatted
+ * @size: bytes of the region
+ * @side: 0 for the kernel that created the channel, 1 for the other
+ * @cpu: the CPU that takes our doorbells
+ * @peer_doorbell: where to ring the peer, or NULL to use what the peer
+ *	publishes in the region
+ *
+ * The geometry is read once and validated. The link comes up when the peer
+ * is there; the client learns of it through its @up callback.
+ *
+ * Context: process context.
+ * Return: the link, or an ERR_PTR: -EINVAL, -ENODEV (no channel in the
+ * region), -EPROTONOSUPPORT, -ENOMEM.
+ */
+struct mk_link *mk_link_open(const char *name, void *region, u64 size,
+			     unsigned int side, int cpu,
+			     const u32 *peer_doorbell)
+{
+	struct mk_chan_hdr *h = region;
+	struct mk_link *link;
+	u32 target;
+	int ret;
+
+	if (side > 1 || mk_doorbell_cpu_target(cpu, &target) || !cpu_online(cpu))
+		return ERR_PTR(-EINVAL);
+	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return ERR_PTR(-ENOMEM);
+	strscpy(link->name, name, sizeof(link->name));
+	link->base = region;
+	link->size = size;
+	link->side = side;
+	spin_lock_init(&link->tx_lock);
+	mutex_init(&link->client_lock);
+	init_waitqueue_head(&link->space_wq);
+	ret = mk_link_check_region(link, region, size);
+	if (ret)
+		goto free;
+	link->me = &h->side[side];
+	link->peer = &h->side[!side];
+	link->tx_ends = kcalloc(link->dir_tx.num, sizeof(u64), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!link->tx_ends)
+		goto free;
+	mkv_tx_init(&link->tx, region, &link->dir_tx, link->tx_ends);
+	mkv_rx_init(&link->rx, region, &link->dir_rx);
+	if (peer_doorbell) {
+		link->peer_db = *peer_doorbell;
+		link->peer_db_pinned = true;
+	} else {
+		link->peer_db = le32_to_cpu(READ_ONCE(link->peer->doorbell));
+	}
+	link->cpu = cpu;
+	link->db.func = mk_link_db;
+	link->db.cpu = cpu;
+	link->peer_hb_time = jiffies;
+	link->epoch = le32_to_cpu(READ_ONCE(link->me->epoch));
+
+	/* Our rings stay untouched until the handshake says it is safe. */
+	link->state = MK_CHAN_DOWN;
+	WRITE_ONCE(link->me->doorbell, cpu_to_le32(target));
+	WRITE_ONCE(link->me->max_msg, cpu_to_le32(link->dir_rx.max_msg));
+	WRITE_ONCE(link->me->features_offered, cpu_to_le64(MK_LINK_FEATURES));
+	WRITE_ONCE(link->me->features_accepted, 0);
+
+	link->thread = kthread_create(mk_link_thread, link, "mk_link/%s", link->name);
+	if (IS_ERR(link->thread)) {
+		ret = PTR_ERR(link->thread);
+		goto free_ends;
+	}
+	ret = mk_doorbell_register(&link->db);
+	if (ret) {
+		kthread_stop(link->thread);
+		goto free_ends;
+	}
+	mk_link_start(link);
+	wake_up_process(link->thread);
+	return link;
+
+free_ends:
+	kfree(link->tx_ends);
+free:
+	kfree(link);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(mk_link_open);
+
+/**
+ * mk_link_close() - close our end of a channel
+ * @link: from mk_link_open()
+ *
+ * Tells the peer, takes the link down (blocked senders fail with
+ * -ENOTCONN, the client's @down callback runs), stops the thread and frees
+ * the link. The region itself belongs to the caller. The client must have
+ * detached, or must not use @link after its @down callback.
+ *
+ * Context: process context.
+ */
+void mk_link_close(struct mk_link *link)
+{
+	link->state = MK_CHAN_DOWN;
+	mk_link_write_side(link);
+	mk_link_ring_peer(link);
+	/* No doorbell may wake the thread once it is gone. */
+	mk_doorbell_unregister(&link->db);
+	kthread_stop(link->thread);
+	mk_link_go_down(link, "closed");
+	kfree(link->tx_ends);
+	kfree(link);
+}
+EXPORT_SYMBOL_GPL(mk_link_close);
+
+/* Test hooks and statistics ------------------------------------------------- */
+
+const char *const mk_fault_names[MK_NR_FAULTS] = {
+	[MK_FAULT_NONE]		= "none",
+	[MK_FAULT_AVAIL_JUMP]	= "avail_jump",
+	[MK_FAULT_DESC_OFFSET]	= "desc_offset",
+	[MK_FAULT_DESC_LEN]	= "desc_len",
+	[MK_FAULT_DESC_WRAP]	= "desc_wrap",
+	[MK_FAULT_DESC_FLAGS]	= "desc_flags",
+	[MK_FAULT_USED_JUMP]	= "used_jump",
+	[MK_FAULT_USED_ORDER]	= "used_order",
+	[MK_FAULT_STATE]	= "state",
+};
+
+/**
+ * mk_link_set_fault() - make this end misbehave once, as a hostile peer
+ * @link: the link
+ * @fault: what to corrupt; sending faults apply to the next published
+ *	message, receiving faults to the next completion, MK_FAULT_STATE now
+ */
+void mk_link_set_fault(struct mk_link *link, enum mk_fault fault)
+{
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
+		return;
+	if (fault == MK_FAULT_STATE) {
+		WRITE_ONCE(link->me->state, cpu_to_le32(0x7fff));
+		mk_link_ring_peer(link);
+		return;
+	}
+	WRITE_ONCE(link->fault, fault);
+}
+
+/* With tx_lock held, just before publishing. */
+static void mk_link_inject_tx_fault(struct mk_link *link)
+{
+	struct mkv_tx *tx = &link->tx;
+	u16 slot = (tx->next_avail - 1) & (tx->dir.num - 1);
+	struct vring_desc *d = &tx->desc[slot];
+	enum mk_fault f = READ_ONCE(link->fault);
+
+	if (f == MK_FAULT_NONE || f >= MK_FAULT_USED_JUMP ||
+	    tx->next_avail == tx->published)
+		return;
+	WRITE_ONCE(link->fault, MK_FAULT_NONE);
+	switch (f) {
+	case MK_FAULT_AVAIL_JUMP:
+		tx->next_avail += tx->dir.num + 7;
+		break;
+	case MK_FAULT_DESC_OFFSET:
+		d->addr = cpu_to_le64(link->size + 4096);
+		break;
+	case MK_FAULT_DESC_LEN:
+		d->len = cpu_to_le32(tx->dir.max_msg + 1);
+		break;
+	case MK_FAULT_DESC_WRAP:
+		d->addr = cpu_to_le64(tx->dir.data_off + tx->dir.data_size - 8);
+		d->len = cpu_to_le32(64);
+		break;
+	case MK_FAULT_DESC_FLAGS:
+		d->flags = cpu_to_le16(VRING_DESC_F_NEXT);
+		break;
+	default:
+		break;
+	}
+}
+
+/* From the thread, just before publishing completions. */
+static void mk_link_inject_rx_fault(struct mk_link *link)
+{
+	struct mkv_rx *rx = &link->rx;
+	enum mk_fault f = READ_ONCE(link->fault);
+
+	if (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER)
+		return;
+	WRITE_ONCE(link->fault, MK_FAULT_NONE);
+	if (f == MK_FAULT_USED_JUMP) {
+		rx->last_avail += 1000;
+	} else {
+		u16 slot = (rx->last_avail - 1) & (rx->dir.num - 1);
+
+		rx->used->ring[slot].id = cpu_to_le32(slot ^ 1);
+	}
+}
+
+/**
+ * mk_link_pause_rx() - test hook: stop or resume receiving
+ * @link: the link
+ * @pause: true to stop
+ *
+ * The thread keeps beating and reclaiming; only receiving stops, as with a
+ * slow reader.
+ */
+void mk_link_pause_rx(struct mk_link *link, bool pause)
+{
+	WRITE_ONCE(link->rx_paused, pause);
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_freeze() - test hook: stop the thread, heartbeat included
+ * @link: the link
+ * @freeze: true to stop, false to resume
+ *
+ * The peer sees a kernel that died; on resume this end finds that the peer
+ * gave up on it and rejoins.
+ */
+void mk_link_freeze(struct mk_link *link, bool freeze)
+{
+	WRITE_ONCE(link->frozen, freeze);
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_rx_jitter() - test hook: random sleeps while receiving
+ * @link: the link
+ * @max_us: longest sleep, 0 to stop
+ *
+ * Sleeps land after a batch, before asking for a doorbell and after asking,
+ * the places where a receiver that stops at the wrong moment could miss a
+ * doorbell.
+ */
+void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us)
+{
+	WRITE_ONCE(link->rx_jitter_us, max_us);
+}
+
+/**
+ * mk_link_set_timers() - test hook: heartbeat period and timeout
+ * @beat_ms: period; a long one also stops the periodic wake-ups that would
+ *	hide a lost doorbell
+ * @timeout_ms: silence after which the peer is dead
+ */
+void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms)
+{
+	WRITE_ONCE(heartbeat_ms, beat_ms);
+	WRITE_ONCE(heartbeat_timeout_ms, timeout_ms);
+}
+
+/**
+ * mk_link_stat() - one counter of a link end, by its name in "stats"
+ * @link: the link
+ * @name: e.g. "violations"
+ *
+ * Return: the value, or 0 for an unknown name.
+ */
+u64 mk_link_stat(struct mk_link *link, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} map[] = {
+#define MK_STAT(f) { #f, offsetof(struct mk_link_stats, f) }
+		MK_STAT(tx_msgs), MK_STAT(tx_bytes), MK_STAT(tx_doorbells),
+		MK_STAT(tx_suppressed), MK_STAT(tx_full), MK_STAT(tx_waits),
+		MK_STAT(rx_msgs), MK_STAT(rx_bytes), MK_STAT(rx_batches),
+		MK_STAT(rx_completion_doorbells), MK_STAT(irqs),
+		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
+#undef MK_STAT
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].name, name))
+			return READ_ONCE(*(u64 *)((u8 *)&link->stats + map[i].off));
+	return 0;
+}
+
+/**
+ * mk_link_restart() - take the link down and start it again
+ * @link: the link
+ */
+void mk_link_restart(struct mk_link *link)
+{
+	link->restart = true;
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_doorbells_sent() - doorbells this end rang for new messages
+ * @link: the link
+ *
+ * Return: the count.
+ */
+u64 mk_link_doorbells_sent(struct mk_link *link)
+{
+	return READ_ONCE(link->stats.tx_doorbells);
+}
+
+/**
+ * mk_link_stats_show() - the counters, as text
+ * @link: the link
+ * @buf: where to write
+ * @size: its size
+ *
+ * Return: bytes written.
+ */
+int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
+{
+	struct mk_link_stats *s = &link->stats;
+	u64 batches = READ_ONCE(s->rx_batches);
+
+	return scnprintf(buf, size,
+		"state %s epoch %u seen %u mtu %u cpu %d peer_doorbell %u\n"
+		"tx_msgs %llu\ntx_bytes %llu\ntx_doorbells %llu\ntx_suppressed %llu\n"
+		"tx_full %llu\ntx_waits %llu\n"
+		"rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
+		"rx_completion_doorbells %llu\nirqs %llu\n"
+		"violations %llu\nresets %llu\nups %llu\n",
+		READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
+		READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
+		READ_ONCE(link->peer_db),
+		READ_ONCE(s->tx_msgs), READ_ONCE(s->tx_bytes),
+		READ_ONCE(s->tx_doorbells), READ_ONCE(s->tx_suppressed),
+		READ_ONCE(s->tx_full), READ_ONCE(s->tx_waits),
+		READ_ONCE(s->rx_msgs), READ_ONCE(s->rx_bytes), batches,
+		batches ? READ_ONCE(s->rx_msgs) / batches : 0,
+		READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
+		READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups));
+}

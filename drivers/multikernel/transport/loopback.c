@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loopback links: both ends of a channel in this kernel.
+ *
+ * The region comes from an instance pool of its own. End "a" opens it as
+ * side 0 through the kernel's linear mapping, end "b" as side 1 through a
+ * second mapping (vmap of the same pages), so the ends share nothing but the
+ * memory: different virtual addresses, private state each, doorbells on
+ * different CPUs as real 0xea IPIs. It is the code path of two kernels.
+ *
+ * Control: /sys/kernel/debug/multikernel/loopback
+ *   write "create [CPU_A CPU_B [NUM DATA_SIZE MAX_MSG]]"  make one
+ *   write "destroy ID"                                    remove one
+ *   read                                                  list them
+ * and, per link end, /sys/kernel/debug/multikernel/links/NAME/:
+ *   stats (read), restart (write 1), pause (write 0/1), fault (write name)
+ */
+
+#define pr_fmt(fmt) "mk_loopback: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/multikernel/pool.h>
+
+#include "transport.h"
+
+/* Loopback N takes the instance pool MK_LOOPBACK_INSTANCE + N. */
+#define MK_LOOPBACK_INSTANCE	0x10000
+
+static const struct mk_chan_geometry mk_loopback_default = {
+	.num = 256,
+	.data_size = SZ_1M,
+	.max_msg = SZ_64K,
+};
+
+/**
+ * struct mk_loopback - a channel with both ends in this kernel
+ * @id: number, in the link names "loID.a" and "loID.b"
+ * @node: in mk_loopbacks
+ * @pool: the instance pool the region comes from
+ * @phys: physical address of the region
+ * @size: bytes of the region
+ * @map_a: end a's mapping (linear)
+ * @map_b: end b's mapping (vmap alias)
+ * @end: the two link ends
+ * @dbg: debugfs directories of the ends
+ */
+struct mk_loopback {
+	int id;
+	struct list_head node;
+	struct mk_pool *pool;
+	phys_addr_t phys;
+	u64 size;
+	void *map_a;
+	void *map_b;
+	struct mk_link *end[2];
+	struct dentry *dbg[2];
+};
+
+static LIST_HEAD(mk_loopbacks);
+static DEFINE_MUTEX(mk_loopback_lock);
+static DEFINE_IDA(mk_loopback_ida);
+static struct dentry *mk_links_dir;
+
+static void *mk_map_alias(phys_addr_t phys, u64 size)
+{
+	unsigned long i, n = size >> PAGE_SHIFT;
+	struct page **pages;
+	void *va;
+
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++)
+		pages[i] = pfn_to_page(PHYS_PFN(phys) + i);
+	va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	return va;
+}
+
+/* Per link end debugfs ------------------------------------------------------ */
+
+static ssize_t mk_dbg_stats_read(struct file *f, char __user *ubuf, size_t n,
+				 loff_t *pos)
+{
+	struct mk_link *link = f->private_data;
+	char *buf;
+	ssize_t ret;
+	int len;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = mk_link_stats_show(link, buf, PAGE_SIZE);
+	ret = simple_read_from_buffer(ubuf, n, pos, buf, len);
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations mk_dbg_stats_fops = {
+	.open = simple_open,
+	.read = mk_dbg_stats_read,
+	.llseek = default_llseek,
+};
+
+static ssize_t mk_dbg_ctl_write(struct file *f, const char __user *ubuf,
+				size_t n, loff_t *pos, int what)
+{
+	struct mk_link *link = f->private_data;
+	char buf[32];
+	int i;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	strim(buf);
+	switch (what) {
+	case 0:
+		mk_link_restart(link);
+		break;
+	case 1:
+		if (!strcmp(buf, "0") || !strcmp(buf, "1"))
+			mk_link_pause_rx(link, buf[0] == '1');
+		else
+			return -EINVAL;
+		break;
+	default:
+		i = match_string(mk_fault_names, MK_NR_FAULTS, buf);
+		if (i < 0)
+			return -EINVAL;
+		mk_link_set_fault(link, i);
+		break;
+	}
+	return n;
+}
+
+static ssize_t mk_dbg_restart_write(struct file *f, const char __user *u,
+				    size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 0);
+}
+
+static ssize_t mk_dbg_pause_write(struct file *f, const char __user *u,
+				  size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 1);
+}
+
+static ssize_t mk_dbg_fault_write(struct file *f, const char __user *u,
+				  size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 2);
+}
+
+static const struct file_operations mk_dbg_restart_fops = {
+	.open = simple_open,
+	.write = mk_dbg_restart_write,
+};
+
+static const struct file_operations mk_dbg_pause_fops = {
+	.open = simple_open,
+	.write = mk_dbg_pause_write,
+};
+
+static const struct file_operations mk_dbg_fault_fops = {
+	.open = simple_open,
+	.write = mk_dbg_fault_write,
+};
+
+/**
+ * mk_link_debugfs_add() - debugfs files of a link end
+ * @link: the link
+ *
+ * Return: its directory, links/NAME.
+ */
+struct dentry *mk_link_debugfs_add(struct mk_link *link)
+{
+	struct dentry *d = debugfs_create_dir(mk_link_name(link), mk_links_dir);
+
+	debugfs_create_file("stats", 0444, d, link, &mk_dbg_stats_fops);
+	debugfs_create_file("restart", 0200, d, link, &mk_dbg_restart_fops);
+	debugfs_create_file("pause", 0200, d, link, &mk_dbg_pause_fops);
+	if (IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
+		debugfs_create_file("fault", 0200, d, link, &mk_dbg_fault_fops);
+	return d;
+}
+
+/* Loopbacks ---------------------------------------------------------------- */
+
+/**
+ * mk_loopback_create() - make a channel with both ends in this kernel
+ * @cpu_a: CPU taking end a's doorbells
+ * @cpu_b: CPU taking end b's doorbells
+ * @g: geometry, or NULL for 256 entries, 1 MiB of payload and 64 KiB
+ *	messages per direction
+ *
+ * Context: process context.
+ * Return: the loopback, or an ERR_PTR (-EINVAL, -ENODEV without a pool,
+ * -ENOMEM, or an error of mk_link_open()).
+ */
+struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
+				       const struct mk_chan_geometry *g)
+{
+	struct mk_loopback *lo;
+	char name[24];
+	int ret, i;
+
+	if (!g)
+		g = &mk_loopback_default;
+	if (cpu_a < 0 || cpu_a >= nr_cpu_ids || !cpu_online(cpu_a) ||
+	    cpu_b < 0 || cpu_b >= nr_cpu_ids || !cpu_online(cpu_b))
+		return ERR_PTR(-EINVAL);
+	lo = kzalloc(sizeof(*lo), GFP_KERNEL);
+	if (!lo)
+		return ERR_PTR(-ENOMEM);
+	lo->id = ida_alloc(&mk_loopback_ida, GFP_KERNEL);
+	if (lo->id < 0) {
+		ret = lo->id;
+		goto free;
+	}
+	lo->size = mk_chan_region_size(g);
+	lo->pool = mk_instance_pool_create(MK_LOOPBACK_INSTANCE + lo->id,
+					   lo->size, PAGE_SHIFT);
+	if (IS_ERR(lo->pool)) {
+		ret = PTR_ERR(lo->pool);
+		goto free_id;
+	}
+	ret = mk_pool_alloc(lo->pool, lo->size, PAGE_SIZE, &lo->phys);
+	if (ret)
+		goto free_pool;
+	ret = -ENOMEM;
+	lo->map_a = memremap(lo->phys, lo->size, MEMREMAP_WB);
+	if (!lo->map_a)
+		goto free_region;
+	lo->map_b = mk_map_alias(lo->phys, lo->size);
+	if (!lo->map_b)
+		goto unmap_a;
+	ret = mk_chan_format(lo->map_a, lo->size, g);
+	if (ret)
+		goto unmap_b;
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "lo%d.%c", lo->id, 'a' + i);
+		lo->end[i] = mk_link_open(name, i ? lo->map_b : lo->map_a,
+					  lo->size, i, i ? cpu_b : cpu_a, NULL);
+		if (IS_ERR(lo->end[i])) {
+			ret = PTR_ERR(lo->end[i]);
+			if (i)
+				mk_link_close(lo->end[0]);
+			goto unmap_b;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);
+	mutex_lock(&mk_loopback_lock);
+	list_add_tail(&lo->node, &mk_loopbacks);
+	mutex_unlock(&mk_loopback_lock);
+	pr_info("lo%d: %llu KiB at %pa, doorbells on CPUs %d and %d\n", lo->id,
+		lo->size >> 10, &lo->phys, cpu_a, cpu_b);
+	return lo;
+
+unmap_b:
+	vunmap(lo->map_b);
+unmap_a:
+	memunmap(lo->map_a);
+free_region:
+	mk_pool_free(lo->pool, lo->phys, lo->size);
+free_pool:
+	mk_instance_pool_destroy(lo->pool);
+free_id:
+	ida_free(&mk_loopback_ida, lo->id);
+free:
+	kfree(lo);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(mk_loopback_create);
+
+/**
+ * mk_loopback_destroy() - close both ends and give the memory back
+ * @lo: from mk_loopback_create()
+ *
+ * Context: process context.
+ */
+void mk_loopback_destroy(struct mk_loopback *lo)
+{
+	int i;
+
+	mutex_lock(&mk_loopback_lock);
+	list_del(&lo->node);
+	mutex_unlock(&mk_loopback_lock);
+	for (i = 0; i < 2; i++) {
+		debugfs_remove(lo->dbg[i]);
+		mk_link_close(lo->end[i]);
+	}
+	vunmap(lo->map_b);
+	memunmap(lo->map_a);
+	mk_pool_free(lo->pool, lo->phys, lo->size);
+	mk_instance_pool_destroy(lo->pool);
+	ida_free(&mk_loopback_ida, lo->id);
+	kfree(lo);
+}
+EXPORT_SYMBOL_GPL(mk_loopback_destroy);
+
+/**
+ * mk_loopback_end() - one end of a loopback
+ * @lo: the loopback
+ * @i: 0 for end a, 1 for end b
+ *
+ * Return: the link.
+ */
+struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i)
+{
+	return lo->end[!!i];
+}
+EXPORT_SYMBOL_GPL(mk_loopback_end);
+
+/**
+ * mk_loopback_id() - the number of a loopback
+ * @lo: the loopback
+ *
+ * Return: the id.
+ */
+int mk_loopback_id(struct mk_loopback *lo)
+{
+	return lo->id;
+}
+EXPORT_SYMBOL_GPL(mk_loopback_id);
+
+/**
+ * mk_loopback_find() - a loopback by number
+ * @id: the number
+ *
+ * Return: the loopback or NULL. Valid until it is destroyed.
+ */
+struct mk_loopback *mk_loopback_find(int id)
+{
+	struct mk_loopback *lo, *found = NULL;
+
+	mutex_lock(&mk_loopback_lock);
+	list_for_each_entry(lo, &mk_loopbacks, node)
+		if (lo->id == id)
+			found = lo;
+	mutex_unlock(&mk_loopback_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(mk_loopback_find);
+
+static int mk_lo_ctl_show(struct seq_file *m, void *v)
+{
+	struct mk_loopback *lo;
+
+	mutex_lock(&mk_loopback_lock);
+	list_for_each_entry(lo, &mk_loopbacks, node)
+		seq_printf(m, "%d %s %s %pa %llu\n", lo->id,
+			   mk_link_name(lo->end[0]), mk_link_name(lo->end[1]),
+			   &lo->phys, lo->size);
+	mutex_unlock(&mk_loopback_lock);
+	return 0;
+}
+
+static int mk_lo_ctl_open(struct inode *inode, struct file *f)
+{
+	return single_open(f, mk_lo_ctl_show, NULL);
+}
+
+static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
+			       size_t n, loff_t *pos)
+{
+	struct mk_chan_geometry g = mk_loopback_default;
+	int cpu_a = cpumask_first(cpu_online_mask);
+	int cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	struct mk_loopback *lo;
+	char buf[96];
+	int id, got;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	if (cpu_b >= nr_cpu_ids)
+		cpu_b = cpu_a;
+	if (sscanf(buf, "destroy %d", &id) == 1) {
+		lo = mk_loopback_find(id);
+		if (!lo)
+			return -ENOENT;
+		mk_loopback_destroy(lo);
+		return n;
+	}
+	if (strncmp(buf, "create", 6))
+		return -EINVAL;
+	got = sscanf(buf + 6, "%d %d %u %u %u", &cpu_a, &cpu_b, &g.num,
+		     &g.data_size, &g.max_msg);
+	if (got != -1 && got != 0 && got != 2 && got != 5)
+		return -EINVAL;
+	lo = mk_loopback_create(cpu_a, cpu_b, &g);
+	if (IS_ERR(lo))
+		return PTR_ERR(lo);
+	return n;
+}
+
+static const struct file_operations mk_lo_ctl_fops = {
+	.open = mk_lo_ctl_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = mk_lo_ctl_write,
+};
+
+/**
+ * mk_loopback_init() - create the debugfs control files
+ *
+ * Return: 0.
+ */
+int mk_loopback_init(void)
+{
+	struct dentry *root = mk_transport_debugfs();
+
+	debugfs_create_file("loopback", 0600, root, NULL, &mk_lo_ctl_fops);
+	mk_links_dir = debugfs_create_dir("links", root);
+	return 0;
+}
+
+/**
+ * mk_loopback_exit() - destroy every loopback
+ */
+void mk_loopback_exit(void)
+{
+	struct mk_loopback *lo;
+
+	while ((lo = list_first_entry_or_null(&mk_loopbacks, struct mk_loopback, node)))
+		mk_loopback_destroy(lo);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Multikernel transport: a link is this kernel's end of a channel (a region
+ * shared with one other kernel instance, one vring per direction, the
+ * multikernel doorbell to wake the other side).
+ *
+ * One client (the rpmsg bus, a test) attaches to a link and gets every
+ * message in its rx callback, in order, in process context. Sending copies
+ * the message into the sender-owned payload area: nothing is lost; a full
+ * ring makes the sender wait (mk_link_send()) or fail with -EAGAIN
+ * (mk_link_trysend()). A burst costs one doorbell, and only if the
+ * receiver asked for one.
+ */
+#ifndef _LINUX_MULTIKERNEL_TRANSPORT_H
+#define _LINUX_MULTIKERNEL_TRANSPORT_H
+
+#include <linux/types.h>
+#include <linux/uio.h>
+
+struct mk_link;
+struct mk_pool;
+
+/**
+ * struct mk_link_ops - what the client of a link provides
+ * @rx: a message arrived. Called from the link's receive thread (process
+ *	context, may sleep), in order, one call per message. @data points into
+ *	shared memory that the peer may still change: copy what you validate,
+ *	and do not keep the pointer after returning.
+ * @up: the link came up; mk_link_mtu() is valid. Receive thread.
+ * @down: the link went down: every blocked sender has been woken with
+ *	-ENOTCONN; messages in flight may have been lost. Receive thread.
+ */
+struct mk_link_ops {
+	void (*rx)(struct mk_link *link, const void *data, size_t len, void *priv);
+	void (*up)(struct mk_link *link, void *priv);
+	void (*down)(struct mk_link *link, void *priv);
+};
+
+/**
+ * struct mk_chan_geometry - the shape of a new channel
+ * @num: ring entries per direction, a power of two (2 to 32768)
+ * @data_size: payload bytes per direction
+ * @max_msg: largest message, at least 64 KiB, at most @data_size
+ */
+struct mk_chan_geometry {
+	u32 num;
+	u32 data_size;
+	u32 max_msg;
+};
+
+/**
+ * struct mk_chan_attach - where a spawned kernel finds its channel
+ * @addr: physical address of the region, page aligned
+ * @size: bytes of the region
+ * @peer_doorbell: doorbell target of the peer; it overrides what the peer
+ *	publishes in the region, so the peer cannot redirect our doorbells
+ * @has_peer_doorbell: @peer_doorbell was given
+ * @cpu: the CPU of this kernel that takes the link's doorbells, or -1 for
+ *	the first online CPU
+ */
+struct mk_chan_attach {
+	u64 addr;
+	u64 size;
+	u32 peer_doorbell;
+	bool has_peer_doorbell;
+	int cpu;
+};
+
+/* Flags of mk_link_send() and mk_link_trysend(). */
+#define MK_SEND_MORE	0x1	/* queue, publish with a later send or mk_link_flush() */
+
+int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
+			  void *priv);
+void mk_link_detach_client(struct mk_link *link);
+bool mk_link_is_up(struct mk_link *link);
+size_t mk_link_mtu(struct mk_link *link);
+const char *mk_link_name(struct mk_link *link);
+
+int mk_link_send(struct mk_link *link, const void *data, size_t len,
+		 unsigned int flags, long timeout);
+int mk_link_trysend(struct mk_link *link, const void *data, size_t len,
+		    unsigned int flags);
+int mk_link_sendv(struct mk_link *link, const struct kvec *msgs, unsigned int n,
+		  long timeout);
+void mk_link_flush(struct mk_link *link);
+int mk_link_wait_space(struct mk_link *link, size_t len, long timeout);
+
+u64 mk_chan_region_size(const struct mk_chan_geometry *g);
+int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g);
+struct mk_link *mk_link_open(const char *name, void *region, u64 size,
+			     unsigned int side, int cpu,
+			     const u32 *peer_doorbell);
+void mk_link_close(struct mk_link *link);
+
+int mk_chan_parse_param(const char *str, struct mk_chan_attach *a,
+			const char **why);
+int mk_chan_parse_fdt(const void *fdt, size_t fdt_size, int index,
+		      struct mk_chan_attach *a, const char **why);
+struct mk_link *mk_chan_attach(const struct mk_chan_attach *a);
+
+#endif /* _LINUX_MULTIKERNEL_TRANSPORT_H */
