@@ -50,8 +50,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 # checkpatch runs inside the kernel tree, where our files are overlaid, so
 # that it knows the tree (spelling list, includes, Kconfig checks).
+# UNDOCUMENTED_SETUP only credits documentation added by the same patch,
+# which -f mode never has; scripts/hooks/0005 documents our parameters.
 (cd "$MK_SRC" && ./scripts/checkpatch.pl --strict --quiet --no-summary \
-	--show-types -f "${csrc[@]}") > "$tmp/checkpatch" 2>&1 || true
+	--show-types --ignore UNDOCUMENTED_SETUP -f "${csrc[@]}") \
+	> "$tmp/checkpatch" 2>&1 || true
 result checkpatch_strict "$tmp/checkpatch"
 
 (cd "$MK_SRC" && ./scripts/kernel-doc -none -Wall "${csrc[@]}") \

@@ -347,15 +347,15 @@ static ssize_t mk_attach_write(struct file *f, const char __user *ubuf,
 	buf = memdup_user_nul(ubuf, n);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	if (n >= sizeof(struct fdt_header) && fdt_magic(buf) == FDT_MAGIC) {
-		ret = mk_chan_parse_fdt(buf, n, 0, &a, &why);
-	} else if (!strncmp(buf, "detach ", 7)) {
+	if (!strncmp(buf, "detach ", 7)) {
 		ret = mk_chan_detach(strim(buf + 7));
 		kfree(buf);
 		return ret ?: n;
-	} else {
-		ret = mk_chan_parse_param(strim(buf), &a, &why);
 	}
+	if (n >= sizeof(struct fdt_header) && fdt_magic(buf) == FDT_MAGIC)
+		ret = mk_chan_parse_fdt(buf, n, 0, &a, &why);
+	else
+		ret = mk_chan_parse_param(strim(buf), &a, &why);
 	kfree(buf);
 	if (ret) {
 		pr_err("attach rejected: %s\n", why ?: "invalid");

@@ -486,7 +486,7 @@ static int mk_link_thread(void *arg)
 			busy |= mk_link_receive(link);
 			busy |= mk_link_reclaim(link);
 		}
-		if (busy) {
+		if (busy || READ_ONCE(link->restart)) {
 			cond_resched();
 			continue;
 		}
@@ -1103,17 +1103,18 @@ static void mk_link_inject_tx_fault(struct mk_link *link)
 		tx->next_avail += tx->dir.num + 7;
 		break;
 	case MK_FAULT_DESC_OFFSET:
-		d->addr = cpu_to_le64(link->size + 4096);
+		d->addr = (__force __virtio64)cpu_to_le64(link->size + 4096);
 		break;
 	case MK_FAULT_DESC_LEN:
-		d->len = cpu_to_le32(tx->dir.max_msg + 1);
+		d->len = (__force __virtio32)cpu_to_le32(tx->dir.max_msg + 1);
 		break;
 	case MK_FAULT_DESC_WRAP:
-		d->addr = cpu_to_le64(tx->dir.data_off + tx->dir.data_size - 8);
-		d->len = cpu_to_le32(64);
+		d->addr = (__force __virtio64)cpu_to_le64(tx->dir.data_off +
+							  tx->dir.data_size - 8);
+		d->len = (__force __virtio32)cpu_to_le32(64);
 		break;
 	case MK_FAULT_DESC_FLAGS:
-		d->flags = cpu_to_le16(VRING_DESC_F_NEXT);
+		d->flags = (__force __virtio16)cpu_to_le16(VRING_DESC_F_NEXT);
 		break;
 	default:
 		break;
@@ -1134,7 +1135,7 @@ static void mk_link_inject_rx_fault(struct mk_link *link)
 	} else {
 		u16 slot = (rx->last_avail - 1) & (rx->dir.num - 1);
 
-		rx->used->ring[slot].id = cpu_to_le32(slot ^ 1);
+		rx->used->ring[slot].id = (__force __virtio32)cpu_to_le32(slot ^ 1);
 	}
 }
 

@@ -205,7 +205,7 @@ static bool mk_stream_wait_up(struct mk_link *link, long timeout)
 	while (!mk_link_is_up(link)) {
 		if (time_after(jiffies, end) || fatal_signal_pending(current))
 			return false;
-		msleep(5);
+		usleep_range(2000, 5000);
 	}
 	return true;
 }
@@ -350,8 +350,10 @@ struct mk_stream_file {
 
 static int mk_stream_open(struct inode *inode, struct file *f)
 {
-	f->private_data = kzalloc(sizeof(struct mk_stream_file), GFP_KERNEL);
-	return f->private_data ? 0 : -ENOMEM;
+	struct mk_stream_file *sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+
+	f->private_data = sf;
+	return sf ? 0 : -ENOMEM;
 }
 
 static int mk_stream_release(struct inode *inode, struct file *f)

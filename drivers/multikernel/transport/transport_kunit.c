@@ -37,7 +37,7 @@ static bool wait_for(bool (*cond)(void *), void *arg, unsigned int ms)
 	while (!cond(arg)) {
 		if (time_after(jiffies, end))
 			return false;
-		msleep(2);
+		usleep_range(1000, 2000);
 	}
 	return true;
 }
@@ -572,7 +572,7 @@ static void hundred_cycles_no_leak(struct kunit *test)
 	lo = make_lo(test);
 	for (i = 0; i < 100; i++) {
 		mk_link_restart(mk_loopback_end(lo, i & 1));
-		msleep(1);
+		usleep_range(500, 1000);
 		if (!wait_for(both_up, lo, 10000)) {
 			KUNIT_FAIL(test, "cycle %d: link did not return", i);
 			break;

@@ -80,6 +80,7 @@ struct mk_chan_dir {
  * @doorbell: where the peer rings this side (an opaque doorbell target,
  *	on x86 a physical APIC ID)
  * @max_msg: largest message this side accepts
+ * @reserved0: zero
  * @features_offered: MK_CHAN_F_* this side supports
  * @features_accepted: MK_CHAN_F_* in use: offered by both
  * @heartbeat: incremented periodically while this side runs
@@ -107,6 +108,7 @@ struct mk_chan_side {
  * @region_size: bytes of the whole region
  * @reserved1: zero
  * @dir: geometry of each direction; @dir[i] carries side i to side 1 - i
+ * @reserved2: zero
  * @side: the state of each side; side 0 created the region
  */
 struct mk_chan_hdr {
