@@ -13,6 +13,7 @@ PKGS=(
 	sparse device-tree-compiler
 	qemu-system-x86 busybox-static
 	linux-source-6.12
+	clang libclang-rt-14-dev llvm
 )
 
 missing=()
