@@ -259,15 +259,25 @@ static void mkv_tx_break(struct mkv_tx *tx, const char *why)
 static bool mkv_tx_place(const struct mkv_tx *tx, u32 alloc, u64 *pos)
 {
 	u64 size = tx->dir.data_size;
-	u64 p = tx->head;
-	u64 off = p % size;
+	u64 p = tx->head, tail = tx->tail, off;
 
 	if ((u16)(tx->next_avail - tx->last_used) >= tx->dir.num)
 		return false;
+	/*
+	 * Nothing in flight: start over at the beginning of the area, where
+	 * any message fits (mkv_tx_reserve() moves head and tail there).
+	 * Skipping the end of the area instead would leave a message larger
+	 * than half of it without room for ever.
+	 */
+	if (tx->next_avail == tx->last_used) {
+		p = 0;
+		tail = 0;
+	}
+	off = p % size;
 	/* Contiguous: skip the end of the area if the buffer would wrap. */
 	if (off + alloc > size)
 		p += size - off;
-	if (p + alloc - tx->tail > size)
+	if (p + alloc - tail > size)
 		return false;
 	*pos = p;
 	return true;
@@ -299,6 +309,10 @@ int mkv_tx_reserve(struct mkv_tx *tx, u32 len, void **buf)
 	alloc = mkv_align(len, MKV_DATA_ALIGN);
 	if (!mkv_tx_place(tx, alloc, &pos))
 		return -EAGAIN;
+	if (tx->next_avail == tx->last_used) {
+		tx->head = 0;
+		tx->tail = 0;
+	}
 	tx->rsv = true;
 	tx->rsv_pos = pos;
 	tx->rsv_len = alloc;
