@@ -34,6 +34,10 @@ for dir in "$MK_ROOT"/tests/vm/*/; do
 		gcc "${CFLAGS[@]}" -o "$STAGE/tests/$boot/$(basename "${src%.c}")" \
 			"$src" -lpthread
 	done
+	for dts in "$dir"*.dts; do
+		[ -e "$dts" ] || continue
+		dtc -q -I dts -O dtb -o "$STAGE/tests/$boot/$(basename "${dts%.dts}").dtb" "$dts"
+	done
 	for sh in "$dir"*.sh; do
 		[ -e "$sh" ] || continue
 		install -m 0755 "$sh" "$STAGE/tests/$boot/"

@@ -10,8 +10,12 @@
  *
  * Control: /sys/kernel/debug/multikernel/loopback
  *   write "create [CPU_A CPU_B [NUM DATA_SIZE MAX_MSG]]"  make one
+ *   write "host [CPU_A [NUM DATA_SIZE MAX_MSG]]"          only end a: the
+ *         host side of a channel that another kernel (or
+ *         debugfs "attach") opens as side 1
  *   write "destroy ID"                                    remove one
- *   read                                                  list them
+ *   read                                                  list them:
+ *         ID END_A END_B|- PHYS SIZE
  * and, per link end, /sys/kernel/debug/multikernel/links/NAME/:
  *   stats (read), restart (write 1), pause (write 0/1), fault (write name)
  */
@@ -199,6 +203,10 @@ struct dentry *mk_link_debugfs_add(struct mk_link *link)
 
 /* Loopbacks ---------------------------------------------------------------- */
 
+static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
+						const struct mk_chan_geometry *g,
+						bool both);
+
 /**
  * mk_loopback_create() - make a channel with both ends in this kernel
  * @cpu_a: CPU taking end a's doorbells
@@ -212,6 +220,31 @@ struct dentry *mk_link_debugfs_add(struct mk_link *link)
  */
 struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 				       const struct mk_chan_geometry *g)
+{
+	return __mk_loopback_create(cpu_a, cpu_b, g, true);
+}
+EXPORT_SYMBOL_GPL(mk_loopback_create);
+
+/**
+ * mk_loopback_create_host() - the host side of a channel, alone
+ * @cpu: CPU taking its doorbells
+ * @g: geometry, or NULL for the default
+ *
+ * Like mk_loopback_create() without end b: the region waits for another
+ * kernel, or mk_chan_attach(), to open side 1.
+ *
+ * Return: the loopback, or an ERR_PTR.
+ */
+struct mk_loopback *mk_loopback_create_host(int cpu,
+					    const struct mk_chan_geometry *g)
+{
+	return __mk_loopback_create(cpu, cpu, g, false);
+}
+EXPORT_SYMBOL_GPL(mk_loopback_create_host);
+
+static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
+						const struct mk_chan_geometry *g,
+						bool both)
 {
 	struct mk_loopback *lo;
 	char name[24];
@@ -250,7 +283,7 @@ struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 	ret = mk_chan_format(lo->map_a, lo->size, g);
 	if (ret)
 		goto unmap_b;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 1 + both; i++) {
 		snprintf(name, sizeof(name), "lo%d.%c", lo->id, 'a' + i);
 		lo->end[i] = mk_link_open(name, i ? lo->map_b : lo->map_a,
 					  lo->size, i, i ? cpu_b : cpu_a, NULL);
@@ -261,7 +294,7 @@ struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 			goto unmap_b;
 		}
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 1 + both; i++)
 		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);
 	mutex_lock(&mk_loopback_lock);
 	list_add_tail(&lo->node, &mk_loopbacks);
@@ -284,7 +317,6 @@ free:
 	kfree(lo);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(mk_loopback_create);
 
 /**
  * mk_loopback_destroy() - close both ends and give the memory back
@@ -300,6 +332,8 @@ void mk_loopback_destroy(struct mk_loopback *lo)
 	list_del(&lo->node);
 	mutex_unlock(&mk_loopback_lock);
 	for (i = 0; i < 2; i++) {
+		if (!lo->end[i])
+			continue;
 		debugfs_remove(lo->dbg[i]);
 		mk_link_close(lo->end[i]);
 	}
@@ -338,6 +372,27 @@ int mk_loopback_id(struct mk_loopback *lo)
 EXPORT_SYMBOL_GPL(mk_loopback_id);
 
 /**
+ * mk_link_find() - a link end of this kernel by name
+ * @name: "loN.a", "loN.b" or "chanN"
+ *
+ * Return: the link or NULL. Valid until its loopback or channel goes.
+ */
+struct mk_link *mk_link_find(const char *name)
+{
+	struct mk_link *found = NULL;
+	struct mk_loopback *lo;
+	int i;
+
+	mutex_lock(&mk_loopback_lock);
+	list_for_each_entry(lo, &mk_loopbacks, node)
+		for (i = 0; i < 2; i++)
+			if (lo->end[i] && !strcmp(mk_link_name(lo->end[i]), name))
+				found = lo->end[i];
+	mutex_unlock(&mk_loopback_lock);
+	return found ?: mk_chan_find(name);
+}
+
+/**
  * mk_loopback_find() - a loopback by number
  * @id: the number
  *
@@ -363,7 +418,8 @@ static int mk_lo_ctl_show(struct seq_file *m, void *v)
 	mutex_lock(&mk_loopback_lock);
 	list_for_each_entry(lo, &mk_loopbacks, node)
 		seq_printf(m, "%d %s %s %pa %llu\n", lo->id,
-			   mk_link_name(lo->end[0]), mk_link_name(lo->end[1]),
+			   mk_link_name(lo->end[0]),
+			   lo->end[1] ? mk_link_name(lo->end[1]) : "-",
 			   &lo->phys, lo->size);
 	mutex_unlock(&mk_loopback_lock);
 	return 0;
@@ -397,6 +453,14 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 			return -ENOENT;
 		mk_loopback_destroy(lo);
 		return n;
+	}
+	if (!strncmp(buf, "host", 4)) {
+		got = sscanf(buf + 4, "%d %u %u %u", &cpu_a, &g.num, &g.data_size,
+			     &g.max_msg);
+		if (got != -1 && got != 0 && got != 1 && got != 4)
+			return -EINVAL;
+		lo = mk_loopback_create_host(cpu_a, &g);
+		return IS_ERR(lo) ? PTR_ERR(lo) : n;
 	}
 	if (strncmp(buf, "create", 6))
 		return -EINVAL;

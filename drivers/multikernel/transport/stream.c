@@ -16,8 +16,12 @@
  * /sys/kernel/debug/multikernel/stream: write a command, then read the
  * result from the same open file:
  *
- *   lo=ID [dir=ab|ba] count=N [min=A] [max=B] [sizes=fixed|log]
- *   [mode=send|try] [batch=K] [delay=US] [reset_ok] [timeout=S]
+ *   (lo=ID [dir=ab|ba] | from=LINK to=LINK) count=N [min=A] [max=B]
+ *   [sizes=fixed|log] [mode=send|try] [batch=K] [delay=US] [reset_ok]
+ *   [timeout=S]
+ *
+ * LINK is a link end's name (loN.a, loN.b, chanN): from= and to= must be the
+ * two ends of one channel.
  */
 
 #define pr_fmt(fmt) "mk_stream: " fmt
@@ -379,6 +383,7 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	struct mk_stream_file *sf = f->private_data;
 	struct mk_stream_result res;
 	char *buf, *p, *tok, dir[4] = "ab";
+	struct mk_link *from = NULL, *to = NULL;
 	struct mk_loopback *lo = NULL;
 	unsigned int v, secs = 30;
 	int ret;
@@ -395,6 +400,10 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 			continue;
 		if (sscanf(tok, "lo=%u", &v) == 1)
 			lo = mk_loopback_find(v);
+		else if (!strncmp(tok, "from=", 5))
+			from = mk_link_find(tok + 5);
+		else if (!strncmp(tok, "to=", 3))
+			to = mk_link_find(tok + 3);
 		else if (sscanf(tok, "count=%llu", &cfg.count) == 1)
 			;
 		else if (sscanf(tok, "min=%u", &cfg.min_len) == 1)
@@ -421,15 +430,18 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	kfree(buf);
 	if (ret)
 		return ret;
-	if (!lo)
+	if (lo && mk_loopback_end(lo, 1)) {
+		from = mk_loopback_end(lo, dir[0] == 'b');
+		to = mk_loopback_end(lo, dir[0] == 'a');
+	}
+	if (!from || !to || from == to)
 		return -ENOENT;
 	if (!cfg.min_len || cfg.max_len > SZ_64K)
 		return -EINVAL;
 	if (cfg.min_len > cfg.max_len)
 		cfg.max_len = cfg.min_len;
 	cfg.timeout = secs * HZ;
-	ret = mk_stream_run(mk_loopback_end(lo, dir[0] == 'b'),
-			    mk_loopback_end(lo, dir[0] == 'a'), &cfg, &res);
+	ret = mk_stream_run(from, to, &cfg, &res);
 	sf->len = mk_stream_format(&res, ret, sf->out, sizeof(sf->out));
 	return n;
 }

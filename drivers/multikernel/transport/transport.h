@@ -44,6 +44,9 @@ struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i);
 int mk_loopback_id(struct mk_loopback *lo);
 struct mk_loopback *mk_loopback_find(int id);
 struct mk_link *mk_chan_find(const char *name);
+struct mk_link *mk_link_find(const char *name);
+struct mk_loopback *mk_loopback_create_host(int cpu,
+					    const struct mk_chan_geometry *g);
 void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);

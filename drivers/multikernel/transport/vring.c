@@ -64,6 +64,9 @@ static inline u64 mkv_align(u64 x, u64 a)
 	return (x + a - 1) & ~(a - 1);
 }
 
+/* The largest max_msg whose size rounded up to MKV_DATA_ALIGN fits a u32. */
+#define MKV_MAX_MSG	((u32)-MKV_DATA_ALIGN)
+
 /**
  * mkv_desc_bytes() - size of a descriptor table
  * @num: ring entries
@@ -156,7 +159,7 @@ static bool mkv_areas_overlap(const struct mkv_area *x, const struct mkv_area *y
  * Return: 0, or -EINVAL if @num is not a power of two up to
  * %MK_CHAN_MAX_NUM, an area is misaligned, leaves the region, touches the
  * header or overlaps another area of the direction, or @max_msg does not
- * fit the payload area.
+ * fit the payload area or exceeds 4 GiB - %MKV_DATA_ALIGN.
  */
 int mkv_dir_check(const struct mkv_dir *d, u64 region_size, u64 reserved)
 {
@@ -166,7 +169,7 @@ int mkv_dir_check(const struct mkv_dir *d, u64 region_size, u64 reserved)
 	if (!d->num || d->num > MK_CHAN_MAX_NUM || (d->num & (d->num - 1)))
 		return -EINVAL;
 	if (!d->data_size || d->data_size % MK_CHAN_ALIGN || !d->max_msg ||
-	    d->max_msg > d->data_size)
+	    d->max_msg > d->data_size || d->max_msg > MKV_MAX_MSG)
 		return -EINVAL;
 	mkv_dir_areas(d, a);
 	for (i = 0; i < 4; i++) {
