@@ -133,17 +133,17 @@ stall_detected
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang).
 program asan_vring_test 120 "$OUT/asan/vring_test"
-program asan_stream_random 180 "$OUT/asan/vring_stream" -n 100000
-program asan_stream_tiny_ring 180 "$OUT/asan/vring_stream" -r 2 -b 256 -m 100 -n 50000
+program asan_stream_random 180 "$OUT/asan/vring_stream" -n 500000
+program asan_stream_tiny_ring 180 "$OUT/asan/vring_stream" -r 2 -b 256 -m 100 -n 100000
 
 # ThreadSanitizer: the two ends as threads of one process. The region
 # mapped twice (one view per end, as between processes), then mapped once:
 # TSan tracks memory by address, so only with one view does it see the two
 # ends share the rings and the payload.
 program tsan_vring_test 120 "$OUT/tsan/vring_test"
-program tsan_stream_two_views 180 "$OUT/tsan/vring_stream" -T -M 2 -n 50000
-program tsan_stream_one_view 180 "$OUT/tsan/vring_stream" -T -M 1 -n 50000
-program tsan_stream_tiny_ring 180 "$OUT/tsan/vring_stream" -T -M 1 -r 2 -b 256 -m 100 -n 20000
+program tsan_stream_two_views 180 "$OUT/tsan/vring_stream" -T -M 2 -n 200000
+program tsan_stream_one_view 180 "$OUT/tsan/vring_stream" -T -M 1 -n 200000
+program tsan_stream_tiny_ring 180 "$OUT/tsan/vring_stream" -T -M 1 -r 2 -b 256 -m 100 -n 100000
 
 fuzz
 
