@@ -8,8 +8,8 @@
 #   make check T=GLOB   only the KUnit suites/cases and VM test programs
 #                       whose name matches GLOB (shell pattern)
 #   make lint       checkpatch --strict, sparse (C=2) and W=1 on our code
-#   make bench      build the bench kernel (benchmarks arrive with the
-#                   transport)
+#   make bench      the benchmark on the kernel without debugging
+#   make fuzz       a long fuzz run of the vring engine (FUZZ_TIME=seconds)
 #   make clean      forget the build directories (keeps source and ccache)
 
 SHELL := /bin/bash
@@ -18,7 +18,8 @@ CACHE = $(shell . $(S)/common.sh && echo $$MK_CACHE)
 BOOTS := $(notdir $(patsubst %/,%,$(wildcard tests/vm/*/)))
 T ?=
 
-.PHONY: all deps build initramfs check vm-tests lint bench clean
+.PHONY: all deps build initramfs check vm-tests lint lint-results \
+	userspace-results fuzz bench clean
 
 all: build
 
@@ -37,17 +38,34 @@ vm-tests: initramfs
 		$(S)/vm-run.sh $(if $(T),-f '$(T)') $$b || true; \
 	done
 
-check: lint-results vm-tests
-	@$(S)/ktap.py $(addprefix $(CACHE)/runs/,$(BOOTS)) $(CACHE)/runs/lint
+check: lint-results userspace-results vm-tests
+	@$(S)/ktap.py $(addprefix $(CACHE)/runs/,$(BOOTS)) $(CACHE)/runs/lint \
+		$(CACHE)/runs/userspace
 
 lint-results: build
 	@$(S)/lint.sh --ktap $(CACHE)/runs/lint
 
+# The vring engine built in userspace: unit tests, a two-process stream,
+# ASan+UBSan, TSan and a bounded libFuzzer run (tools/multikernel/vring/).
+userspace-results: deps
+	@$(S)/userspace-tests.sh --ktap $(CACHE)/runs/userspace
+
+# A long fuzz run of the vring engine as a hostile peer (FUZZ_TIME seconds).
+fuzz: deps
+	@$(MAKE) -C tools/multikernel/vring fuzz
+
 lint: build
 	@$(S)/lint.sh
 
+# The benchmark on the kernel without debugging, beside the seed's one-slot
+# protocol measured in the same run. BENCH_SCALE multiplies the counts.
+BENCH_SCALE ?= 20
 bench: deps
 	@$(S)/kbuild.sh bench
+	@$(S)/mkinitramfs.sh bench
+	@MK_VM_APPEND=mktest.scale=$(BENCH_SCALE) $(S)/vm-run.sh -c bench -t 1800 bench
+	@$(S)/ktap.py $(CACHE)/runs/bench
+	@sed -n 's/^    # //p' $(CACHE)/runs/bench/ktap.log
 
 clean:
 	rm -rf $(CACHE)/build-* $(CACHE)/runs $(CACHE)/initramfs-*

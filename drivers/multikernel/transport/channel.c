@@ -433,6 +433,7 @@ static int __init mk_transport_init(void)
 	debugfs_create_file("attach", 0600, mk_debugfs_root, NULL, &mk_attach_fops);
 	mk_loopback_init();
 	mk_stream_debugfs_init();
+	mk_bench_debugfs_init();
 
 	for (i = 0; i < mk_chan_nr_boot; i++) {
 		struct mk_link *link;

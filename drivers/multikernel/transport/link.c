@@ -418,7 +418,7 @@ static bool mk_link_reclaim(struct mk_link *link)
 	return again;
 }
 
-static void mk_link_inject_rx_fault(struct mk_link *link);
+static bool mk_link_inject_rx_fault(struct mk_link *link);
 
 /* Receive up to the budget. Returns true if more may be waiting. */
 static bool mk_link_receive(struct mk_link *link)
@@ -454,8 +454,7 @@ static bool mk_link_receive(struct mk_link *link)
 		stat_add(&link->stats.rx_msgs, n);
 		stat_add(&link->stats.rx_bytes, bytes);
 		stat_add(&link->stats.rx_batches, 1);
-		mk_link_inject_rx_fault(link);
-		if (mkv_rx_publish(&link->rx)) {
+		if (!mk_link_inject_rx_fault(link) && mkv_rx_publish(&link->rx)) {
 			stat_add(&link->stats.rx_completion_doorbells, 1);
 			mk_link_ring_peer(link);
 		}
@@ -1121,22 +1120,30 @@ static void mk_link_inject_tx_fault(struct mk_link *link)
 	}
 }
 
-/* From the thread, just before publishing completions. */
-static void mk_link_inject_rx_fault(struct mk_link *link)
+/*
+ * From the thread, instead of publishing completions when it returns true
+ * (the corrupt index is what the peer must see).
+ */
+static bool mk_link_inject_rx_fault(struct mk_link *link)
 {
 	struct mkv_rx *rx = &link->rx;
 	enum mk_fault f = READ_ONCE(link->fault);
 
 	if (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER)
-		return;
+		return false;
 	WRITE_ONCE(link->fault, MK_FAULT_NONE);
 	if (f == MK_FAULT_USED_JUMP) {
-		rx->last_avail += 1000;
+		/* What a hostile peer can do: write shared memory, nothing else. */
+		WRITE_ONCE(rx->used->idx,
+			   (__force __virtio16)cpu_to_le16(rx->last_avail + 1000));
+		rx->used_published = rx->last_avail;
 	} else {
 		u16 slot = (rx->last_avail - 1) & (rx->dir.num - 1);
 
 		rx->used->ring[slot].id = (__force __virtio32)cpu_to_le32(slot ^ 1);
+		return false;
 	}
+	return true;
 }
 
 /**

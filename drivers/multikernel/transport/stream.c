@@ -17,8 +17,11 @@
  * result from the same open file:
  *
  *   (lo=ID [dir=ab|ba] | from=LINK to=LINK) count=N [min=A] [max=B]
- *   [sizes=fixed|log] [mode=send|try] [batch=K] [delay=US] [reset_ok]
+ *   [sizes=uniform|log] [mode=send|try] [batch=K] [delay=US] [reset_ok]
  *   [timeout=S]
+ *
+ * Sizes are log-uniform between min (default 1) and max (default 64 KiB)
+ * unless sizes=uniform; min=max gives fixed-size messages.
  *
  * LINK is a link end's name (loN.a, loN.b, chanN): from= and to= must be the
  * two ends of one channel.
@@ -418,7 +421,7 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 			;
 		else if (!strcmp(tok, "dir=ab") || !strcmp(tok, "dir=ba"))
 			strscpy(dir, tok + 4, sizeof(dir));
-		else if (!strcmp(tok, "sizes=fixed") || !strcmp(tok, "sizes=log"))
+		else if (!strcmp(tok, "sizes=uniform") || !strcmp(tok, "sizes=log"))
 			cfg.log_sizes = tok[6] == 'l';
 		else if (!strcmp(tok, "mode=try") || !strcmp(tok, "mode=send"))
 			cfg.trysend = tok[5] == 't';

@@ -319,6 +319,7 @@ int mkv_tx_reserve(struct mkv_tx *tx, u32 len, void **buf)
 	tx->rsv = true;
 	tx->rsv_pos = pos;
 	tx->rsv_len = alloc;
+	tx->rsv_req = len;
 	*buf = tx->data + pos % tx->dir.data_size;
 	return 0;
 }
@@ -351,8 +352,8 @@ void mkv_tx_commit(struct mkv_tx *tx, u32 len)
 	u16 slot = tx->next_avail & (tx->dir.num - 1);
 	struct vring_desc *d = &tx->desc[slot];
 
-	if (len > tx->rsv_len)
-		len = tx->rsv_len;
+	if (len > tx->rsv_req)
+		len = tx->rsv_req;
 	WRITE_ONCE(d->addr, cpu_v64(tx->dir.data_off + tx->rsv_pos % tx->dir.data_size));
 	WRITE_ONCE(d->len, cpu_v32(len));
 	WRITE_ONCE(d->flags, cpu_v16(0));
@@ -537,7 +538,12 @@ int mkv_rx_peek(struct mkv_rx *rx, const void **buf, u32 *len)
 
 		if (idx == rx->last_avail)
 			return 0;
-		if ((u16)(idx - rx->last_avail) > rx->dir.num)
+		/*
+		 * The index may only move forward from what we consumed, and
+		 * never more than a ring ahead of what we gave back.
+		 */
+		if ((u16)(idx - rx->last_avail) >
+		    rx->dir.num - (u16)(rx->last_avail - rx->used_published))
 			return mkv_rx_break(rx, "avail index jumped");
 		rx->avail_seen = idx;
 		/* The index before the entries and descriptors it covers. */

@@ -67,7 +67,8 @@ struct mkv_dir {
  * @tail: payload position of the oldest message in flight
  * @ends: per ring slot, the payload position after that slot's message
  * @rsv_pos: position of the reserved buffer, if @rsv_len is set
- * @rsv_len: bytes reserved by mkv_tx_reserve(), 0 when none
+ * @rsv_len: bytes reserved by mkv_tx_reserve(), aligned
+ * @rsv_req: bytes asked of mkv_tx_reserve(): the most mkv_tx_commit() sends
  * @rsv: true between mkv_tx_reserve() and mkv_tx_commit()
  * @broken: NULL, or why the peer's view was rejected
  */
@@ -85,6 +86,7 @@ struct mkv_tx {
 	u64 *ends;
 	u64 rsv_pos;
 	u32 rsv_len;
+	u32 rsv_req;
 	bool rsv;
 	const char *broken;
 };

@@ -249,7 +249,7 @@ static void attach_paths(void)
 	ktap_result(link_up("chan0") && link_up(los[host].a), "attached_link_up");
 	snprintf(cmd, sizeof(cmd), "from=%s to=chan0 count=5000", los[host].a);
 	ktap_result(stream_ok(cmd, 5000), "stream_host_to_spawned");
-	snprintf(cmd, sizeof(cmd), "from=chan0 to=%s count=5000 sizes=fixed min=1024",
+	snprintf(cmd, sizeof(cmd), "from=chan0 to=%s count=5000 min=1024 max=1024",
 		 los[host].a);
 	ktap_result(stream_ok(cmd, 5000), "stream_spawned_to_host");
 	ktap_result(puts_to(DBG "attach", "detach chan0") == 0, "detach_param_channel");

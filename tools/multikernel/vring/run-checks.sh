@@ -80,6 +80,23 @@ stall_detected() {
 	fi
 }
 
+# Every input that once broke the engine (regress/) must pass for ever.
+regress() {
+	local f failed=
+	for f in "$(dirname "$0")"/regress/*; do
+		[ -e "$f" ] || continue
+		if ! "$OUT/vring_fuzz" "$f" > "$tmp/out" 2>&1; then
+			grep -v '^INFO' "$tmp/out" | head -n 20 | sed 's/^/# /'
+			failed="$failed $(basename "$f")"
+		fi
+	done
+	if [ -z "$failed" ]; then
+		result ok fuzz_regressions
+	else
+		result fail fuzz_regressions "failing:$failed"
+	fi
+}
+
 # A bounded run of the fuzzer, from the seeds and the corpus of earlier runs.
 fuzz() {
 	local name=fuzz_${FUZZ_TIME}s t0 status
@@ -145,6 +162,7 @@ program tsan_stream_two_views 180 "$OUT/tsan/vring_stream" -T -M 2 -n 200000
 program tsan_stream_one_view 180 "$OUT/tsan/vring_stream" -T -M 1 -n 200000
 program tsan_stream_tiny_ring 180 "$OUT/tsan/vring_stream" -T -M 1 -r 2 -b 256 -m 100 -n 100000
 
+regress
 fuzz
 
 echo "1..$n"
