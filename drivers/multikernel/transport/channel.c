@@ -21,6 +21,9 @@
  * Both forms can also be handed over at run time by writing them to
  * /sys/kernel/debug/multikernel/attach (text for the parameter form, the
  * binary blob for the device-tree form); "detach NAME" closes such a link.
+ * An attached channel's peer is instance 0 (the host), and the link becomes
+ * an rpmsg bus when that driver is built in; at run time, the text form
+ * takes ",raw" to keep the link bare (for transport tests).
  */
 
 #define pr_fmt(fmt) "mk_channel: " fmt
@@ -68,7 +71,7 @@ static_assert(MK_CHAN_ALIGN % MKV_DATA_ALIGN == 0);
 int mk_chan_parse_param(const char *str, struct mk_chan_attach *a,
 			const char **why)
 {
-	struct mk_chan_attach r = { .cpu = -1 };
+	struct mk_chan_attach r = { .cpu = -1, .bind = true };
 	struct mk_pool_param p;
 	char buf[96], *opts, *opt;
 	unsigned int v;
@@ -99,6 +102,8 @@ int mk_chan_parse_param(const char *str, struct mk_chan_attach *a,
 		} else if (!strncmp(opt, "cpu=", 4) && !kstrtouint(opt + 4, 0, &v) &&
 			   v < INT_MAX) {
 			r.cpu = v;
+		} else if (!strcmp(opt, "raw")) {
+			r.bind = false;
 		} else {
 			*why = "unknown option (" MK_CHAN_USAGE ")";
 			return -EINVAL;
@@ -142,7 +147,7 @@ static int mk_fdt_u32(const void *fdt, int node, const char *name, u32 *val,
 int mk_chan_parse_fdt(const void *fdt, size_t fdt_size, int index,
 		      struct mk_chan_attach *a, const char **why)
 {
-	struct mk_chan_attach r = { .cpu = -1 };
+	struct mk_chan_attach r = { .cpu = -1, .bind = true };
 	int node = -1, parent, ac, sc, len, i, ret;
 	const fdt32_t *reg;
 	u32 v;
@@ -288,6 +293,9 @@ struct mk_link *mk_chan_attach(const struct mk_chan_attach *a)
 	mutex_unlock(&mk_chans_lock);
 	pr_info("%s: attached to %#llx (%llu KiB), doorbells on CPU %d\n", name,
 		a->addr, a->size >> 10, cpu);
+	mk_link_set_peer_instance(c->link, 0);
+	if (a->bind && IS_ENABLED(CONFIG_MULTIKERNEL_RPMSG))
+		mk_link_bind(c->link);
 	return c->link;
 }
 EXPORT_SYMBOL_GPL(mk_chan_attach);
@@ -425,6 +433,8 @@ static int __init mk_transport_init(void)
 	const char *why;
 	int i;
 
+	if (mk_link_class_init())
+		pr_err("cannot register the mk_link class\n");
 	mk_debugfs_root = debugfs_lookup("multikernel", NULL);
 	if (mk_debugfs_root)
 		dput(mk_debugfs_root);	/* lives as long as debugfs */

@@ -28,10 +28,12 @@
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -121,8 +123,7 @@ struct mk_link_stats {
  * @peer_hb_time: jiffies when it last changed
  * @next_beat: jiffies of our next heartbeat
  * @restart: a violation asks the thread to restart the link
- * @space_wq: senders waiting for room
- * @waiters: how many
+ * @space_wq: senders and pollers waiting for room
  * @client_lock: protects @ops and @priv; held around client callbacks
  * @ops: the client's callbacks, or NULL
  * @priv: the client's context
@@ -132,6 +133,10 @@ struct mk_link_stats {
  * @rx_jitter_us: test hook: random sleeps at the racy points of receiving
  * @fault: test hook: corruption to inject
  * @stats: counters
+ * @dev: the link's device, parent of what the driver creates
+ * @driver: the driver the link was given to, or NULL
+ * @drvdata: the driver's
+ * @peer_instance: the kernel instance at the other end, -1 if unknown
  */
 struct mk_link {
 	char name[24];
@@ -166,7 +171,6 @@ struct mk_link {
 	bool restart;
 
 	wait_queue_head_t space_wq;
-	atomic_t waiters;
 
 	struct mutex client_lock;	/* ops, priv, client callbacks */
 	const struct mk_link_ops *ops;
@@ -178,7 +182,19 @@ struct mk_link {
 	unsigned int rx_jitter_us;
 	enum mk_fault fault;
 	struct mk_link_stats stats;
+	struct device *dev;
+	const struct mk_link_driver *driver;
+	void *drvdata;
+	int peer_instance;
 };
+
+static const struct class mk_link_class = {
+	.name = "mk_link",
+};
+
+static const struct mk_link_driver *mk_link_drv;
+static unsigned int mk_link_drv_users;
+static DEFINE_MUTEX(mk_link_drv_lock);
 
 #define MK_KICK		0
 
@@ -211,7 +227,8 @@ static void mk_link_db(struct mk_doorbell_handler *h)
 	stat_add(&link->stats.irqs, 1);
 	set_bit(MK_KICK, &link->kick);
 	wake_up_process(link->thread);
-	if (atomic_read(&link->waiters))
+	/* Blocked senders and pollers re-check room themselves. */
+	if (wq_has_sleeper(&link->space_wq))
 		wake_up(&link->space_wq);
 }
 
@@ -407,13 +424,13 @@ static bool mk_link_reclaim(struct mk_link *link)
 
 	spin_lock_irqsave(&link->tx_lock, flags);
 	n = link->up ? mk_link_reclaim_locked(link) : 0;
-	/* A waiting sender wants a doorbell when room comes. */
-	if (n >= 0 && atomic_read(&link->waiters) && mkv_tx_inflight(&link->tx))
+	/* A waiting sender (or poller) wants a doorbell when room comes. */
+	if (n >= 0 && wq_has_sleeper(&link->space_wq) && mkv_tx_inflight(&link->tx))
 		again = mkv_tx_arm_space(&link->tx);
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 	if (n < 0)
 		return false;
-	if (n > 0 && atomic_read(&link->waiters))
+	if (n > 0 && wq_has_sleeper(&link->space_wq))
 		wake_up_all(&link->space_wq);
 	return again;
 }
@@ -521,9 +538,11 @@ static bool mk_link_publish_locked(struct mk_link *link)
  * Try to queue one message. Returns 0, -EAGAIN (full), -EMSGSIZE,
  * -ENOTCONN. Sets *ring if the peer must be rung.
  */
-static int mk_link_queue_locked(struct mk_link *link, const void *data,
-				size_t len, unsigned int flags, bool *ring)
+static int mk_link_queue_locked(struct mk_link *link, const struct kvec *iov,
+				unsigned int niov, size_t len, unsigned int flags,
+				bool *ring)
 {
+	unsigned int i;
 	void *buf;
 	int ret;
 
@@ -548,7 +567,10 @@ static int mk_link_queue_locked(struct mk_link *link, const void *data,
 	}
 	if (ret)
 		return ret;
-	memcpy(buf, data, len);
+	for (i = 0; i < niov; i++) {
+		memcpy(buf, iov[i].iov_base, iov[i].iov_len);
+		buf += iov[i].iov_len;
+	}
 	mkv_tx_commit(&link->tx, len);
 	stat_add(&link->stats.tx_msgs, 1);
 	stat_add(&link->stats.tx_bytes, len);
@@ -571,12 +593,21 @@ static int mk_link_queue_locked(struct mk_link *link, const void *data,
 int mk_link_trysend(struct mk_link *link, const void *data, size_t len,
 		    unsigned int flags)
 {
+	struct kvec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return mk_link_sendmsg(link, &iov, 1, flags | MK_SEND_NOWAIT, 0);
+}
+EXPORT_SYMBOL_GPL(mk_link_trysend);
+
+static int mk_link_trysendmsg(struct mk_link *link, const struct kvec *iov,
+			      unsigned int niov, size_t len, unsigned int flags)
+{
 	unsigned long irqflags;
 	bool ring = false;
 	int ret;
 
 	spin_lock_irqsave(&link->tx_lock, irqflags);
-	ret = mk_link_queue_locked(link, data, len, flags, &ring);
+	ret = mk_link_queue_locked(link, iov, niov, len, flags, &ring);
 	spin_unlock_irqrestore(&link->tx_lock, irqflags);
 	if (ring)
 		mk_link_ring_peer(link);
@@ -584,7 +615,6 @@ int mk_link_trysend(struct mk_link *link, const void *data, size_t len,
 		mk_link_kick(link);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(mk_link_trysend);
 
 /* Wait condition: room for @len, or the link went down. */
 static bool mk_link_writable(struct mk_link *link, size_t len)
@@ -626,11 +656,9 @@ int mk_link_wait_space(struct mk_link *link, size_t len, long timeout)
 	if (mk_link_writable(link, len))
 		goto done;
 	stat_add(&link->stats.tx_waits, 1);
-	atomic_inc(&link->waiters);
 	ret = wait_event_interruptible_timeout(link->space_wq,
 					       mk_link_writable(link, len),
 					       timeout);
-	atomic_dec(&link->waiters);
 	if (ret < 0)
 		return ret;
 	if (!ret)
@@ -662,12 +690,38 @@ EXPORT_SYMBOL_GPL(mk_link_wait_space);
 int mk_link_send(struct mk_link *link, const void *data, size_t len,
 		 unsigned int flags, long timeout)
 {
+	struct kvec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return mk_link_sendmsg(link, &iov, 1, flags, timeout);
+}
+EXPORT_SYMBOL_GPL(mk_link_send);
+
+/**
+ * mk_link_sendmsg() - send one message gathered from several pieces
+ * @link: the link
+ * @iov: the pieces, copied one after the other into one message
+ * @niov: how many
+ * @flags: %MK_SEND_MORE to queue without publishing yet; %MK_SEND_NOWAIT to
+ *	fail with -EAGAIN instead of waiting for room
+ * @timeout: how long to wait for room, in jiffies (MAX_SCHEDULE_TIMEOUT:
+ *	for ever); ignored with %MK_SEND_NOWAIT
+ *
+ * Context: process context; with %MK_SEND_NOWAIT any context.
+ * Return: as mk_link_send(), or -EAGAIN with %MK_SEND_NOWAIT.
+ */
+int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
+		    unsigned int niov, unsigned int flags, long timeout)
+{
 	unsigned long deadline = jiffies + timeout;
+	size_t len = 0;
+	unsigned int i;
 	int ret;
 
+	for (i = 0; i < niov; i++)
+		len += iov[i].iov_len;
 	for (;;) {
-		ret = mk_link_trysend(link, data, len, flags);
-		if (ret != -EAGAIN)
+		ret = mk_link_trysendmsg(link, iov, niov, len, flags);
+		if (ret != -EAGAIN || (flags & MK_SEND_NOWAIT))
 			return ret;
 		if (timeout != MAX_SCHEDULE_TIMEOUT) {
 			timeout = deadline - jiffies;
@@ -679,7 +733,29 @@ int mk_link_send(struct mk_link *link, const void *data, size_t len,
 			return ret;
 	}
 }
-EXPORT_SYMBOL_GPL(mk_link_send);
+EXPORT_SYMBOL_GPL(mk_link_sendmsg);
+
+/**
+ * mk_link_poll() - poll support for senders
+ * @link: the link
+ * @filp: the file being polled
+ * @wait: the poll table
+ *
+ * Reports %EPOLLOUT when a message of the MTU fits now, so that a write
+ * after it cannot fail with -EAGAIN; otherwise asks the peer to ring when
+ * room comes back, which wakes the poller.
+ *
+ * Return: %EPOLLOUT | %EPOLLWRNORM, %EPOLLERR if the link is down, or 0.
+ */
+__poll_t mk_link_poll(struct mk_link *link, struct file *filp, poll_table *wait)
+{
+	poll_wait(filp, &link->space_wq, wait);
+	if (!READ_ONCE(link->up))
+		return EPOLLERR;
+	return mk_link_writable(link, READ_ONCE(link->mtu)) ?
+		EPOLLOUT | EPOLLWRNORM : 0;
+}
+EXPORT_SYMBOL_GPL(mk_link_poll);
 
 /**
  * mk_link_sendv() - send several messages, with one doorbell for all
@@ -993,6 +1069,7 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	} else {
 		link->peer_db = le32_to_cpu(READ_ONCE(link->peer->doorbell));
 	}
+	link->peer_instance = -1;
 	link->cpu = cpu;
 	link->db.func = mk_link_db;
 	link->db.cpu = cpu;
@@ -1006,20 +1083,27 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	WRITE_ONCE(link->me->features_offered, cpu_to_le64(MK_LINK_FEATURES));
 	WRITE_ONCE(link->me->features_accepted, 0);
 
+	link->dev = device_create(&mk_link_class, NULL, 0, link, "%s", link->name);
+	if (IS_ERR(link->dev)) {
+		ret = PTR_ERR(link->dev);
+		goto free_ends;
+	}
 	link->thread = kthread_create(mk_link_thread, link, "mk_link/%s", link->name);
 	if (IS_ERR(link->thread)) {
 		ret = PTR_ERR(link->thread);
-		goto free_ends;
+		goto free_dev;
 	}
 	ret = mk_doorbell_register(&link->db);
 	if (ret) {
 		kthread_stop(link->thread);
-		goto free_ends;
+		goto free_dev;
 	}
 	mk_link_start(link);
 	wake_up_process(link->thread);
 	return link;
 
+free_dev:
+	device_unregister(link->dev);
 free_ends:
 	kfree(link->tx_ends);
 free:
@@ -1041,6 +1125,13 @@ EXPORT_SYMBOL_GPL(mk_link_open);
  */
 void mk_link_close(struct mk_link *link)
 {
+	mutex_lock(&mk_link_drv_lock);
+	if (link->driver) {
+		link->driver->remove(link);
+		link->driver = NULL;
+		mk_link_drv_users--;
+	}
+	mutex_unlock(&mk_link_drv_lock);
 	link->state = MK_CHAN_DOWN;
 	mk_link_write_side(link);
 	mk_link_ring_peer(link);
@@ -1048,10 +1139,151 @@ void mk_link_close(struct mk_link *link)
 	mk_doorbell_unregister(&link->db);
 	kthread_stop(link->thread);
 	mk_link_go_down(link, "closed");
+	device_unregister(link->dev);
 	kfree(link->tx_ends);
 	kfree(link);
 }
 EXPORT_SYMBOL_GPL(mk_link_close);
+
+/**
+ * mk_link_device() - the device of a link
+ * @link: the link
+ *
+ * /sys/class/mk_link/NAME; what the link's driver creates goes under it.
+ *
+ * Return: the device.
+ */
+struct device *mk_link_device(struct mk_link *link)
+{
+	return link->dev;
+}
+EXPORT_SYMBOL_GPL(mk_link_device);
+
+/**
+ * mk_link_set_drvdata() - attach the driver's data to a link
+ * @link: the link
+ * @data: the data
+ */
+void mk_link_set_drvdata(struct mk_link *link, void *data)
+{
+	link->drvdata = data;
+}
+EXPORT_SYMBOL_GPL(mk_link_set_drvdata);
+
+/**
+ * mk_link_get_drvdata() - the driver's data of a link
+ * @link: the link
+ *
+ * Return: what mk_link_set_drvdata() set.
+ */
+void *mk_link_get_drvdata(struct mk_link *link)
+{
+	return link->drvdata;
+}
+EXPORT_SYMBOL_GPL(mk_link_get_drvdata);
+
+/**
+ * mk_link_set_peer_instance() - name the kernel instance at the other end
+ * @link: the link
+ * @instance_id: its id (0 for the host, seen from a spawned kernel)
+ */
+void mk_link_set_peer_instance(struct mk_link *link, int instance_id)
+{
+	WRITE_ONCE(link->peer_instance, instance_id);
+}
+EXPORT_SYMBOL_GPL(mk_link_set_peer_instance);
+
+/**
+ * mk_link_peer_instance() - the kernel instance at the other end
+ * @link: the link
+ *
+ * Return: its id, or -1 if unknown.
+ */
+int mk_link_peer_instance(struct mk_link *link)
+{
+	return READ_ONCE(link->peer_instance);
+}
+EXPORT_SYMBOL_GPL(mk_link_peer_instance);
+
+/**
+ * mk_link_register_driver() - become the driver links are given to
+ * @drv: the driver
+ *
+ * Context: process context.
+ * Return: 0, or -EBUSY if another driver is registered.
+ */
+int mk_link_register_driver(const struct mk_link_driver *drv)
+{
+	int ret = 0;
+
+	mutex_lock(&mk_link_drv_lock);
+	if (mk_link_drv)
+		ret = -EBUSY;
+	else
+		mk_link_drv = drv;
+	mutex_unlock(&mk_link_drv_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mk_link_register_driver);
+
+/**
+ * mk_link_unregister_driver() - stop being the links' driver
+ * @drv: the driver
+ *
+ * The links it was given keep it until they close; none is given to it
+ * any more.
+ */
+void mk_link_unregister_driver(const struct mk_link_driver *drv)
+{
+	mutex_lock(&mk_link_drv_lock);
+	WARN_ON(mk_link_drv_users);
+	if (mk_link_drv == drv)
+		mk_link_drv = NULL;
+	mutex_unlock(&mk_link_drv_lock);
+}
+EXPORT_SYMBOL_GPL(mk_link_unregister_driver);
+
+/**
+ * mk_link_bind() - give a link to the registered driver
+ * @link: the link, without a client
+ *
+ * Context: process context.
+ * Return: 0; -ENODEV without a driver; -EBUSY if already given; the error
+ * of the driver's probe.
+ */
+int mk_link_bind(struct mk_link *link)
+{
+	int ret;
+
+	mutex_lock(&mk_link_drv_lock);
+	if (!mk_link_drv) {
+		ret = -ENODEV;
+	} else if (link->driver) {
+		ret = -EBUSY;
+	} else {
+		ret = mk_link_drv->probe(link);
+		if (!ret) {
+			link->driver = mk_link_drv;
+			mk_link_drv_users++;
+		}
+	}
+	mutex_unlock(&mk_link_drv_lock);
+	if (ret)
+		pr_err("%s: no %s driver (%d)\n", link->name,
+		       mk_link_drv ? mk_link_drv->name : "link", ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mk_link_bind);
+
+/**
+ * mk_link_class_init() - register the mk_link class
+ *
+ * Return: 0 or an error of class_register().
+ */
+int mk_link_class_init(void)
+{
+	return class_register(&mk_link_class);
+}
 
 /* Test hooks and statistics ------------------------------------------------- */
 

@@ -9,8 +9,11 @@
  * different CPUs as real 0xea IPIs. It is the code path of two kernels.
  *
  * Control: /sys/kernel/debug/multikernel/loopback
- *   write "create [CPU_A CPU_B [NUM DATA_SIZE MAX_MSG]]"  make one
- *   write "host [CPU_A [NUM DATA_SIZE MAX_MSG]]"          only end a: the
+ *   write "create [CPU_A CPU_B [NUM DATA_SIZE MAX_MSG]] [rpmsg]"  make one;
+ *         with "rpmsg", both ends become rpmsg buses
+ *   (end a is instance 1000 + 2 * ID, end b 1000 + 2 * ID + 1, for the
+ *   typed messages)
+ *   write "host [CPU_A [NUM DATA_SIZE MAX_MSG]] [rpmsg]"  only end a: the
  *         host side of a channel that another kernel (or
  *         debugfs "attach") opens as side 1
  *   write "destroy ID"                                    remove one
@@ -40,11 +43,14 @@
 
 /* Loopback N takes the instance pool MK_LOOPBACK_INSTANCE + N. */
 #define MK_LOOPBACK_INSTANCE	0x10000
+/* Its ends pretend to be instances MK_LOOPBACK_PEER + 2N and + 2N + 1. */
+#define MK_LOOPBACK_PEER	1000
 
+/* 64 KiB of payload plus room for a protocol header above the transport. */
 static const struct mk_chan_geometry mk_loopback_default = {
 	.num = 256,
 	.data_size = SZ_1M,
-	.max_msg = SZ_64K,
+	.max_msg = SZ_64K + SZ_4K,
 };
 
 /**
@@ -294,8 +300,10 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 			goto unmap_b;
 		}
 	}
-	for (i = 0; i < 1 + both; i++)
+	for (i = 0; i < 1 + both; i++) {
 		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);
+		mk_link_set_peer_instance(lo->end[i], MK_LOOPBACK_PEER + 2 * lo->id + !i);
+	}
 	mutex_lock(&mk_loopback_lock);
 	list_add_tail(&lo->node, &mk_loopbacks);
 	mutex_unlock(&mk_loopback_lock);
@@ -437,8 +445,9 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 	int cpu_a = cpumask_first(cpu_online_mask);
 	int cpu_b = cpumask_next(cpu_a, cpu_online_mask);
 	struct mk_loopback *lo;
-	char buf[96];
-	int id, got;
+	char buf[96], *kw;
+	bool rpmsg = false;
+	int id, got, i;
 
 	if (n >= sizeof(buf))
 		return -EINVAL;
@@ -447,6 +456,11 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 	buf[n] = '\0';
 	if (cpu_b >= nr_cpu_ids)
 		cpu_b = cpu_a;
+	kw = strstr(buf, " rpmsg");
+	if (kw) {
+		rpmsg = true;
+		*kw = '\0';
+	}
 	if (sscanf(buf, "destroy %d", &id) == 1) {
 		lo = mk_loopback_find(id);
 		if (!lo)
@@ -460,7 +474,11 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 		if (got != -1 && got != 0 && got != 1 && got != 4)
 			return -EINVAL;
 		lo = mk_loopback_create_host(cpu_a, &g);
-		return IS_ERR(lo) ? PTR_ERR(lo) : n;
+		if (IS_ERR(lo))
+			return PTR_ERR(lo);
+		if (rpmsg)
+			mk_link_bind(lo->end[0]);
+		return n;
 	}
 	if (strncmp(buf, "create", 6))
 		return -EINVAL;
@@ -471,6 +489,8 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 	lo = mk_loopback_create(cpu_a, cpu_b, &g);
 	if (IS_ERR(lo))
 		return PTR_ERR(lo);
+	for (i = 0; rpmsg && i < 2; i++)
+		mk_link_bind(lo->end[i]);
 	return n;
 }
 

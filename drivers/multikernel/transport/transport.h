@@ -28,6 +28,7 @@ extern const char *const mk_fault_names[MK_NR_FAULTS];
 struct mk_loopback;
 
 struct dentry *mk_transport_debugfs(void);
+int mk_link_class_init(void);
 struct dentry *mk_link_debugfs_add(struct mk_link *link);
 void mk_link_set_fault(struct mk_link *link, enum mk_fault fault);
 void mk_link_pause_rx(struct mk_link *link, bool pause);

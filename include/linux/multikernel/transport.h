@@ -14,6 +14,7 @@
 #ifndef _LINUX_MULTIKERNEL_TRANSPORT_H
 #define _LINUX_MULTIKERNEL_TRANSPORT_H
 
+#include <linux/poll.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 
@@ -37,6 +38,19 @@ struct mk_link_ops {
 };
 
 /**
+ * struct mk_link_driver - the layer that owns links on request (rpmsg)
+ * @name: for the log
+ * @probe: a link was given to the driver with mk_link_bind(); the driver
+ *	attaches as its client. Process context.
+ * @remove: the link is closing; the driver detaches before returning.
+ */
+struct mk_link_driver {
+	const char *name;
+	int (*probe)(struct mk_link *link);
+	void (*remove)(struct mk_link *link);
+};
+
+/**
  * struct mk_chan_geometry - the shape of a new channel
  * @num: ring entries per direction, a power of two (2 to 32768)
  * @data_size: payload bytes per direction
@@ -57,6 +71,8 @@ struct mk_chan_geometry {
  * @has_peer_doorbell: @peer_doorbell was given
  * @cpu: the CPU of this kernel that takes the link's doorbells, or -1 for
  *	the first online CPU
+ * @bind: give the link to the registered link driver (rpmsg); false keeps
+ *	it bare
  */
 struct mk_chan_attach {
 	u64 addr;
@@ -64,10 +80,12 @@ struct mk_chan_attach {
 	u32 peer_doorbell;
 	bool has_peer_doorbell;
 	int cpu;
+	bool bind;
 };
 
-/* Flags of mk_link_send() and mk_link_trysend(). */
+/* Flags of mk_link_send(), mk_link_trysend() and mk_link_sendmsg(). */
 #define MK_SEND_MORE	0x1	/* queue, publish with a later send or mk_link_flush() */
+#define MK_SEND_NOWAIT	0x2	/* -EAGAIN instead of waiting for room */
 
 int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
 			  void *priv);
@@ -75,6 +93,14 @@ void mk_link_detach_client(struct mk_link *link);
 bool mk_link_is_up(struct mk_link *link);
 size_t mk_link_mtu(struct mk_link *link);
 const char *mk_link_name(struct mk_link *link);
+struct device *mk_link_device(struct mk_link *link);
+void mk_link_set_drvdata(struct mk_link *link, void *data);
+void *mk_link_get_drvdata(struct mk_link *link);
+int mk_link_register_driver(const struct mk_link_driver *drv);
+void mk_link_unregister_driver(const struct mk_link_driver *drv);
+int mk_link_bind(struct mk_link *link);
+void mk_link_set_peer_instance(struct mk_link *link, int instance_id);
+int mk_link_peer_instance(struct mk_link *link);
 
 int mk_link_send(struct mk_link *link, const void *data, size_t len,
 		 unsigned int flags, long timeout);
@@ -82,6 +108,9 @@ int mk_link_trysend(struct mk_link *link, const void *data, size_t len,
 		    unsigned int flags);
 int mk_link_sendv(struct mk_link *link, const struct kvec *msgs, unsigned int n,
 		  long timeout);
+int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
+		    unsigned int niov, unsigned int flags, long timeout);
+__poll_t mk_link_poll(struct mk_link *link, struct file *filp, poll_table *wait);
 void mk_link_flush(struct mk_link *link);
 int mk_link_wait_space(struct mk_link *link, size_t len, long timeout);
 

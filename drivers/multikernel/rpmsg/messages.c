@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Typed messages between kernel instances, on the "multikernel-msg" rpmsg
+ * channel that every link's bus creates at address 0x4d on both sides.
+ *
+ * Wire: struct mk_msg_wire, then the payload. A message names its type and
+ * subtype; a request carries an id that its response repeats. Handlers are
+ * kept per type; they run in the link's receive thread, under a read lock
+ * that unregistration takes for writing, so when
+ * mk_unregister_msg_handler() returns the handler is not running anywhere
+ * and will not be called again.
+ *
+ * Instances: a link's peer has an instance id (mk_link_peer_instance()):
+ * 0 for the host as seen from a spawned kernel, the instance's id as seen
+ * from the host, and for loopback N, 1000 + 2N for end a and 1000 + 2N + 1
+ * for end b.
+ */
+
+#define pr_fmt(fmt) "mk_msg: " fmt
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/rpmsg.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/multikernel/messages.h>
+#include <linux/multikernel/transport.h>
+
+#include "mk_rpmsg.h"
+
+#define MK_MSGF_REQUEST		0x1
+#define MK_MSGF_RESPONSE	0x2
+
+/**
+ * struct mk_msg_wire - header of a typed message on the wire
+ * @type: message type
+ * @subtype: message subtype
+ * @msg_id: request id, repeated by the response; 0 otherwise
+ * @payload_len: bytes that follow
+ * @flags: MK_MSGF_*
+ * @status: a response's status (0 or -errno)
+ * @reserved: zero
+ */
+struct mk_msg_wire {
+	__le32 type;
+	__le32 subtype;
+	__le64 msg_id;
+	__le32 payload_len;
+	__le32 flags;
+	__le32 status;
+	__le32 reserved;
+};
+
+static_assert(sizeof(struct mk_msg_wire) == 32);
+
+struct mk_msg_handler {
+	struct list_head node;
+	u32 type;
+	mk_msg_handler_t fn;
+	mk_msg_req_handler_t req_fn;
+	void *ctx;
+};
+
+/* A call waiting for its response. */
+struct mk_msg_waiter {
+	struct list_head node;
+	u64 id;
+	void *resp;
+	u32 resp_max;
+	u32 resp_len;
+	int status;
+	struct completion done;
+};
+
+static LIST_HEAD(mk_msg_handlers);
+static DECLARE_RWSEM(mk_msg_handlers_sem);
+static LIST_HEAD(mk_msg_buses);
+static DEFINE_MUTEX(mk_msg_buses_lock);
+static LIST_HEAD(mk_msg_waiters);
+static DEFINE_SPINLOCK(mk_msg_waiters_lock);
+static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
+
+/**
+ * mk_msg_bus_add() - a bus whose typed-message channel may come and go
+ * @bus: the bus
+ */
+void mk_msg_bus_add(struct mk_rpmsg *bus)
+{
+	mutex_lock(&mk_msg_buses_lock);
+	list_add_tail(&bus->msg_node, &mk_msg_buses);
+	mutex_unlock(&mk_msg_buses_lock);
+}
+
+/**
+ * mk_msg_bus_remove() - forget a bus
+ * @bus: the bus
+ */
+void mk_msg_bus_remove(struct mk_rpmsg *bus)
+{
+	mutex_lock(&mk_msg_buses_lock);
+	list_del(&bus->msg_node);
+	mutex_unlock(&mk_msg_buses_lock);
+	/* No sender still inside. */
+	mutex_lock(&bus->msg_lock);
+	mutex_unlock(&bus->msg_lock);
+}
+
+/* Send on the channel to @instance_id; the caller may sleep. */
+static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
+		       const void *payload, u32 len)
+{
+	struct mk_rpmsg *bus, *found = NULL;
+	size_t size = sizeof(*w) + len;
+	ssize_t mtu;
+	void *buf;
+	int ret;
+
+	if (len && !payload)
+		return -EINVAL;
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, w, sizeof(*w));
+	if (len)
+		memcpy(buf + sizeof(*w), payload, len);
+	mutex_lock(&mk_msg_buses_lock);
+	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
+		if (mk_link_peer_instance(bus->link) == instance_id) {
+			found = bus;
+			/* Held while sending: the channel cannot go meanwhile. */
+			mutex_lock(&bus->msg_lock);
+			break;
+		}
+	}
+	mutex_unlock(&mk_msg_buses_lock);
+	ret = -ENODEV;
+	if (!found)
+		goto free;
+	if (found->msg_rpdev) {
+		mtu = rpmsg_get_mtu(found->msg_rpdev->ept);
+		if (mtu < 0 || size > mtu)
+			ret = mtu < 0 ? mtu : -EMSGSIZE;
+		else
+			ret = rpmsg_send(found->msg_rpdev->ept, buf, size);
+	}
+	mutex_unlock(&found->msg_lock);
+free:
+	kvfree(buf);
+	return ret;
+}
+
+/**
+ * mk_send_message() - send a typed message to another kernel instance
+ * @instance_id: the instance
+ * @msg_type: MK_MSG_*
+ * @subtype: the type's subtype
+ * @payload: data, or NULL with @payload_len 0
+ * @payload_len: bytes, up to the channel MTU less 32 bytes of header
+ *
+ * Waits for room if the channel is full (nothing is dropped).
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENODEV if no link to @instance_id is up; -EMSGSIZE;
+ * -ERESTARTSYS if a signal came while waiting for room; -EPIPE if the link
+ * went down.
+ */
+int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
+		    u32 payload_len)
+{
+	struct mk_msg_wire w = {
+		.type = cpu_to_le32(msg_type),
+		.subtype = cpu_to_le32(subtype),
+		.payload_len = cpu_to_le32(payload_len),
+	};
+
+	return mk_msg_xmit(instance_id, &w, payload, payload_len);
+}
+EXPORT_SYMBOL_GPL(mk_send_message);
+
+static int mk_msg_add(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn,
+		      void *ctx)
+{
+	struct mk_msg_handler *h, *it;
+
+	if (!fn && !req_fn)
+		return -EINVAL;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->type = type;
+	h->fn = fn;
+	h->req_fn = req_fn;
+	h->ctx = ctx;
+	down_write(&mk_msg_handlers_sem);
+	list_for_each_entry(it, &mk_msg_handlers, node) {
+		if (it->type == type && ((fn && it->fn == fn) ||
+					 (req_fn && (it->req_fn))) ) {
+			up_write(&mk_msg_handlers_sem);
+			kfree(h);
+			return -EEXIST;
+		}
+	}
+	list_add_tail(&h->node, &mk_msg_handlers);
+	up_write(&mk_msg_handlers_sem);
+	return 0;
+}
+
+static int mk_msg_del(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn)
+{
+	struct mk_msg_handler *h, *found = NULL;
+
+	/* Waits for every running handler: none runs after we return. */
+	down_write(&mk_msg_handlers_sem);
+	list_for_each_entry(h, &mk_msg_handlers, node) {
+		if (h->type == type && ((fn && h->fn == fn) ||
+					(req_fn && h->req_fn == req_fn))) {
+			found = h;
+			list_del(&h->node);
+			break;
+		}
+	}
+	up_write(&mk_msg_handlers_sem);
+	kfree(found);
+	return found ? 0 : -ENOENT;
+}
+
+/**
+ * mk_register_msg_handler() - receive the messages of a type
+ * @msg_type: the type
+ * @handler: called for each message of @msg_type, with its subtype and a
+ *	private copy of its payload, in the link's receive thread
+ * @ctx: passed to @handler
+ *
+ * Several handlers may share a type; each gets every message.
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @handler is registered for
+ * @msg_type already.
+ */
+int mk_register_msg_handler(u32 msg_type, mk_msg_handler_t handler, void *ctx)
+{
+	return handler ? mk_msg_add(msg_type, handler, NULL, ctx) : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(mk_register_msg_handler);
+
+/**
+ * mk_unregister_msg_handler() - stop receiving the messages of a type
+ * @msg_type: the type
+ * @handler: the handler
+ *
+ * Returns when @handler is not running on any CPU; it is not called again.
+ * Must not be called from a handler.
+ *
+ * Context: process context.
+ * Return: 0, or -ENOENT if @handler was not registered for @msg_type
+ * (nothing is freed).
+ */
+int mk_unregister_msg_handler(u32 msg_type, mk_msg_handler_t handler)
+{
+	return handler ? mk_msg_del(msg_type, handler, NULL) : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(mk_unregister_msg_handler);
+
+/**
+ * mk_register_req_handler() - answer the requests of a type
+ * @msg_type: the type
+ * @handler: called for each request; fills @resp (up to *@resp_len bytes)
+ *	and sets *@resp_len; returns 0, a negative error sent back as the
+ *	status, or %MK_MSG_NO_REPLY to send nothing
+ * @ctx: passed to @handler
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @msg_type has one already.
+ */
+int mk_register_req_handler(u32 msg_type, mk_msg_req_handler_t handler,
+			    void *ctx)
+{
+	return handler ? mk_msg_add(msg_type, NULL, handler, ctx) : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(mk_register_req_handler);
+
+/**
+ * mk_unregister_req_handler() - stop answering the requests of a type
+ * @msg_type: the type
+ * @handler: the handler
+ *
+ * Context: process context.
+ * Return: 0 or -ENOENT.
+ */
+int mk_unregister_req_handler(u32 msg_type, mk_msg_req_handler_t handler)
+{
+	return handler ? mk_msg_del(msg_type, NULL, handler) : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(mk_unregister_req_handler);
+
+/**
+ * mk_msg_call() - send a request and wait for its response
+ * @instance_id: the instance
+ * @msg_type: the type; the peer must have a request handler for it
+ * @subtype: the subtype
+ * @req: request payload, or NULL
+ * @req_len: its length
+ * @resp: where the response payload goes, or NULL
+ * @resp_len: in: room at @resp; out: bytes of the response
+ * @timeout: in jiffies
+ *
+ * Context: process context; sleeps. Not from a message handler.
+ * Return: the status the peer's handler returned (0 or -errno);
+ * -EOPNOTSUPP if the peer has no handler for @msg_type; -ETIMEDOUT if no
+ * response came (the handler chose not to reply, or the link is gone);
+ * -EMSGSIZE if the response did not fit; the errors of mk_send_message().
+ */
+int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
+		u32 req_len, void *resp, u32 *resp_len, long timeout)
+{
+	struct mk_msg_waiter *w = kzalloc(sizeof(*w), GFP_KERNEL);
+	struct mk_msg_wire hdr = {
+		.type = cpu_to_le32(msg_type),
+		.subtype = cpu_to_le32(subtype),
+		.payload_len = cpu_to_le32(req_len),
+		.flags = cpu_to_le32(MK_MSGF_REQUEST),
+	};
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->id = atomic64_inc_return(&mk_msg_next_id);
+	w->resp = resp;
+	w->resp_max = resp && resp_len ? *resp_len : 0;
+	init_completion(&w->done);
+	hdr.msg_id = cpu_to_le64(w->id);
+	spin_lock(&mk_msg_waiters_lock);
+	list_add_tail(&w->node, &mk_msg_waiters);
+	spin_unlock(&mk_msg_waiters_lock);
+
+	ret = mk_msg_xmit(instance_id, &hdr, req, req_len);
+	if (!ret && !wait_for_completion_timeout(&w->done, timeout))
+		ret = -ETIMEDOUT;
+	spin_lock(&mk_msg_waiters_lock);
+	list_del(&w->node);
+	spin_unlock(&mk_msg_waiters_lock);
+	if (!ret) {
+		ret = w->status;
+		if (resp_len)
+			*resp_len = w->resp_len;
+	}
+	kfree(w);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mk_msg_call);
+
+static void mk_msg_response(u64 id, int status, const void *payload, u32 len)
+{
+	struct mk_msg_waiter *w;
+
+	spin_lock(&mk_msg_waiters_lock);
+	list_for_each_entry(w, &mk_msg_waiters, node) {
+		if (w->id != id || completion_done(&w->done))
+			continue;
+		if (len > w->resp_max) {
+			w->status = -EMSGSIZE;
+		} else {
+			if (len)
+				memcpy(w->resp, payload, len);
+			w->resp_len = len;
+			w->status = status;
+		}
+		complete(&w->done);
+		break;
+	}
+	spin_unlock(&mk_msg_waiters_lock);
+}
+
+static void mk_msg_request(struct rpmsg_device *rpdev, const struct mk_msg_wire *in,
+			   void *payload, u32 len)
+{
+	u32 type = le32_to_cpu(in->type);
+	size_t room = rpmsg_get_mtu(rpdev->ept) - sizeof(struct mk_msg_wire);
+	struct mk_msg_wire *out;
+	struct mk_msg_handler *h;
+	u32 resp_len = 0;
+	int status = -EOPNOTSUPP;
+
+	out = kvzalloc(sizeof(*out) + room, GFP_KERNEL);
+	if (!out)
+		return;
+	down_read(&mk_msg_handlers_sem);
+	list_for_each_entry(h, &mk_msg_handlers, node) {
+		if (h->type == type && h->req_fn) {
+			resp_len = room;
+			status = h->req_fn(type, le32_to_cpu(in->subtype), payload, len,
+					   out + 1, &resp_len, h->ctx);
+			break;
+		}
+	}
+	up_read(&mk_msg_handlers_sem);
+	if (status == MK_MSG_NO_REPLY)
+		goto out;
+	if (status || resp_len > room)
+		resp_len = 0;
+	out->type = in->type;
+	out->subtype = in->subtype;
+	out->msg_id = in->msg_id;
+	out->payload_len = cpu_to_le32(resp_len);
+	out->flags = cpu_to_le32(MK_MSGF_RESPONSE);
+	out->status = cpu_to_le32(status);
+	rpmsg_send(rpdev->ept, out, sizeof(*out) + resp_len);
+out:
+	kvfree(out);
+}
+
+static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,
+		     u32 src)
+{
+	struct mk_rpmsg *bus = dev_get_drvdata(&rpdev->dev);
+	struct mk_msg_wire w;
+	struct mk_msg_handler *h;
+	u32 type, plen, flags;
+	void *payload;
+
+	/* @data is the bus's private copy: safe to validate and use. */
+	if (len < sizeof(w)) {
+		mk_rpmsg_bad(bus, "typed message of %d bytes", len);
+		return 0;
+	}
+	memcpy(&w, data, sizeof(w));
+	type = le32_to_cpu(w.type);
+	plen = le32_to_cpu(w.payload_len);
+	flags = le32_to_cpu(w.flags);
+	if (plen != len - sizeof(w) || flags > MK_MSGF_RESPONSE || w.reserved) {
+		mk_rpmsg_bad(bus, "typed message with length %u in %d bytes, flags %#x",
+			     plen, len, flags);
+		return 0;
+	}
+	payload = data + sizeof(w);
+	if (flags & MK_MSGF_RESPONSE) {
+		mk_msg_response(le64_to_cpu(w.msg_id), (int)le32_to_cpu(w.status),
+				payload, plen);
+		return 0;
+	}
+	if (flags & MK_MSGF_REQUEST) {
+		mk_msg_request(rpdev, &w, payload, plen);
+		return 0;
+	}
+	down_read(&mk_msg_handlers_sem);
+	list_for_each_entry(h, &mk_msg_handlers, node)
+		if (h->type == type && h->fn)
+			h->fn(type, le32_to_cpu(w.subtype), payload, plen, h->ctx);
+	up_read(&mk_msg_handlers_sem);
+	return 0;
+}
+
+static int mk_msg_probe(struct rpmsg_device *rpdev)
+{
+	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
+
+	/* Only our own buses' channel: the name alone proves nothing. */
+	if (!bus)
+		return -ENODEV;
+	dev_set_drvdata(&rpdev->dev, bus);
+	mutex_lock(&bus->msg_lock);
+	bus->msg_rpdev = rpdev;
+	mutex_unlock(&bus->msg_lock);
+	return 0;
+}
+
+static void mk_msg_remove(struct rpmsg_device *rpdev)
+{
+	struct mk_rpmsg *bus = dev_get_drvdata(&rpdev->dev);
+
+	/* Waits for senders on this channel: its endpoint goes next. */
+	mutex_lock(&bus->msg_lock);
+	bus->msg_rpdev = NULL;
+	mutex_unlock(&bus->msg_lock);
+}
+
+static struct rpmsg_device_id mk_msg_id[] = {
+	{ .name = MK_MSG_CHANNEL },
+	{},
+};
+
+static struct rpmsg_driver mk_msg_driver = {
+	.drv.name = "mk_msg",
+	.id_table = mk_msg_id,
+	.probe = mk_msg_probe,
+	.remove = mk_msg_remove,
+	.callback = mk_msg_cb,
+};
+
+/**
+ * mk_msg_instance_of() - the instance at the other end of a link
+ * @link_name: the link's name ("lo0.a", "chan0")
+ *
+ * Return: the instance id, or -ENODEV.
+ */
+int mk_msg_instance_of(const char *link_name)
+{
+	struct mk_rpmsg *bus;
+	int id = -ENODEV;
+
+	mutex_lock(&mk_msg_buses_lock);
+	list_for_each_entry(bus, &mk_msg_buses, msg_node)
+		if (!strcmp(mk_link_name(bus->link), link_name))
+			id = mk_link_peer_instance(bus->link);
+	mutex_unlock(&mk_msg_buses_lock);
+	return id;
+}
+EXPORT_SYMBOL_GPL(mk_msg_instance_of);
+
+/**
+ * mk_msg_init() - register the typed-message channel driver
+ *
+ * Return: 0 or an error of register_rpmsg_driver().
+ */
+int mk_msg_init(void)
+{
+	return register_rpmsg_driver(&mk_msg_driver);
+}
