@@ -90,6 +90,7 @@ struct mk_rpmsg_local {
 
 static const struct rpmsg_device_ops mk_rpmsg_dev_ops;
 static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops;
+static struct lock_class_key mk_rpmsg_ns_cb_key;
 
 /* Sending ------------------------------------------------------------------- */
 
@@ -136,14 +137,26 @@ static int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, u32 src, u32 dst, u32 cmd,
 
 static int mk_rpmsg_send(struct rpmsg_endpoint *ept, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, ept->rpdev->dst, 0,
-			     data, len, true);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr,
+			     READ_ONCE(ept->rpdev->dst), 0, data, len, true);
+}
+
+/*
+ * RPMSG_ADDR_ANY from a channel's own endpoint means its peer: rpmsg_char
+ * keeps the destination it saw at probe time, before the peer bound.
+ */
+static u32 mk_rpmsg_dst(struct rpmsg_endpoint *ept, u32 dst)
+{
+	if (dst == RPMSG_ADDR_ANY && ept->rpdev && ept->rpdev->ept == ept)
+		return READ_ONCE(ept->rpdev->dst);
+	return dst;
 }
 
 static int mk_rpmsg_sendto(struct rpmsg_endpoint *ept, void *data, int len,
 			   u32 dst)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, dst, 0, data, len, true);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst), 0,
+			     data, len, true);
 }
 
 static int mk_rpmsg_send_offchannel(struct rpmsg_endpoint *ept, u32 src,
@@ -154,14 +167,15 @@ static int mk_rpmsg_send_offchannel(struct rpmsg_endpoint *ept, u32 src,
 
 static int mk_rpmsg_trysend(struct rpmsg_endpoint *ept, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, ept->rpdev->dst, 0,
-			     data, len, false);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr,
+			     READ_ONCE(ept->rpdev->dst), 0, data, len, false);
 }
 
 static int mk_rpmsg_trysendto(struct rpmsg_endpoint *ept, void *data, int len,
 			      u32 dst)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, dst, 0, data, len, false);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst), 0,
+			     data, len, false);
 }
 
 static int mk_rpmsg_trysend_offchannel(struct rpmsg_endpoint *ept, u32 src,
@@ -227,6 +241,9 @@ static struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 		return NULL;
 	kref_init(&e->ept.refcount);
 	mutex_init(&e->ept.cb_lock);
+	/* The name service's callback removes other endpoints: own class. */
+	if (rpdev == bus->ns)
+		lockdep_set_class(&e->ept.cb_lock, &mk_rpmsg_ns_cb_key);
 	e->ept.rpdev = rpdev;
 	e->ept.cb = cb;
 	e->ept.priv = priv;
