@@ -195,8 +195,8 @@ static int mk_msg_add(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn
 	h->ctx = ctx;
 	down_write(&mk_msg_handlers_sem);
 	list_for_each_entry(it, &mk_msg_handlers, node) {
-		if (it->type == type && ((fn && it->fn == fn) ||
-					 (req_fn && (it->req_fn))) ) {
+		/* A type has one request handler; a handler, one registration. */
+		if (it->type == type && ((fn && it->fn == fn) || (req_fn && it->req_fn))) {
 			up_write(&mk_msg_handlers_sem);
 			kfree(h);
 			return -EEXIST;

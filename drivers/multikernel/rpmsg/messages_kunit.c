@@ -15,8 +15,6 @@
 #include <linux/multikernel/pool.h>
 #include <linux/multikernel/transport.h>
 
-#include "../transport/transport.h"
-
 struct msg_test {
 	struct mk_loopback *lo;
 	int to_b;			/* instance id of end b, seen from a */
@@ -232,7 +230,8 @@ static void request_response(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, mk_register_req_handler(MK_MSG_USER + 1, echo, NULL), 0);
 	KUNIT_EXPECT_EQ(test, mk_register_req_handler(MK_MSG_USER + 1, echo, NULL), -EEXIST);
-	KUNIT_EXPECT_EQ(test, mk_msg_call(t->to_b, MK_MSG_USER + 1, 0, req, 5, resp, &n, 5 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, mk_msg_call(t->to_b, MK_MSG_USER + 1, 0, req, 5, resp, &n,
+					  5 * HZ), 0);
 	KUNIT_EXPECT_EQ(test, n, 5);
 	KUNIT_EXPECT_EQ(test, resp[0], 5);
 	KUNIT_EXPECT_EQ(test, resp[4], 1);
@@ -261,7 +260,7 @@ static void churn_handler(u32 type, u32 subtype, void *payload, u32 len, void *c
 {
 	atomic_inc(&churn_running);
 	atomic_inc(&churn_calls);
-	udelay(20);
+	usleep_range(20, 40);
 	atomic_dec(&churn_running);
 }
 

@@ -399,6 +399,7 @@ struct mk_link *mk_link_find(const char *name)
 	mutex_unlock(&mk_loopback_lock);
 	return found ?: mk_chan_find(name);
 }
+EXPORT_SYMBOL_GPL(mk_link_find);
 
 /**
  * mk_loopback_find() - a loopback by number

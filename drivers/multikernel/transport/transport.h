@@ -25,8 +25,6 @@ enum mk_fault {
 
 extern const char *const mk_fault_names[MK_NR_FAULTS];
 
-struct mk_loopback;
-
 struct dentry *mk_transport_debugfs(void);
 int mk_link_class_init(void);
 struct dentry *mk_link_debugfs_add(struct mk_link *link);
@@ -38,16 +36,7 @@ u64 mk_link_doorbells_sent(struct mk_link *link);
 
 int mk_loopback_init(void);
 void mk_loopback_exit(void);
-struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
-				       const struct mk_chan_geometry *g);
-void mk_loopback_destroy(struct mk_loopback *lo);
-struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i);
-int mk_loopback_id(struct mk_loopback *lo);
-struct mk_loopback *mk_loopback_find(int id);
 struct mk_link *mk_chan_find(const char *name);
-struct mk_link *mk_link_find(const char *name);
-struct mk_loopback *mk_loopback_create_host(int cpu,
-					    const struct mk_chan_geometry *g);
 void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);
