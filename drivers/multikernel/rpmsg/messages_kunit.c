@@ -332,6 +332,7 @@ static void seed_ipi_api(struct kunit *test)
 	void *page;
 
 	memset(data, 'x', sizeof(data));
+	WRITE_ONCE(ipi_n, 0);
 	h = multikernel_register_handler(ipi_cb, NULL, 42);
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	KUNIT_EXPECT_NULL(test, multikernel_register_handler(NULL, NULL, 42));
@@ -347,13 +348,12 @@ static void seed_ipi_api(struct kunit *test)
 
 	/* A frame of the pool maps; a frame of this kernel's memory does not. */
 	pfn = PHYS_PFN(mk_pool_base(pool));
-	KUNIT_EXPECT_EQ(test, mk_send_pfn(t->to_a, pfn), 0);
 	multikernel_unregister_handler(h);
 	h = multikernel_register_handler(ipi_cb, NULL, MK_PFN_IPI_TYPE);
 	KUNIT_ASSERT_NOT_NULL(test, h);
-	ipi_n = 0;
+	WRITE_ONCE(ipi_n, 0);
 	KUNIT_EXPECT_EQ(test, mk_send_pfn(t->to_a, pfn), 0);
-	KUNIT_EXPECT_TRUE(test, wait_event_timeout(rec.wq, READ_ONCE(ipi_n) == 1, 5 * HZ));
+	KUNIT_EXPECT_TRUE(test, wait_event_timeout(rec.wq, READ_ONCE(ipi_n) >= 1, 5 * HZ));
 	KUNIT_EXPECT_EQ(test, mk_receive_pfn(&ipi_got, &pfn), 0);
 	page = mk_receive_map_page(&ipi_got);
 	KUNIT_EXPECT_NOT_NULL(test, page);
