@@ -59,6 +59,24 @@ static inline __virtio16 *mkv_avail_event(struct vring_used *used, u32 num)
 	return (__virtio16 *)&used->ring[num];
 }
 
+/*
+ * Publish an index and tell whether the peer asked to be rung for it.
+ * The release orders everything written before (payload, descriptors,
+ * ring entries; or our reads of the buffers) before the index; the full
+ * barrier orders the index before reading the peer's event, pairing with
+ * the peer arming its event and then re-reading our index.
+ */
+static bool mkv_publish(__virtio16 *idx, u16 *published, u16 next,
+			__virtio16 *event)
+{
+	u16 old = *published;
+
+	smp_store_release(idx, cpu_v16(next));
+	*published = next;
+	smp_mb();
+	return vring_need_event(v16(READ_ONCE(*event)), next, old);
+}
+
 static inline u64 mkv_align(u64 x, u64 a)
 {
 	return (x + a - 1) & ~(a - 1);
@@ -383,17 +401,11 @@ void mkv_tx_cancel(struct mkv_tx *tx)
  */
 bool mkv_tx_publish(struct mkv_tx *tx)
 {
-	u16 old = tx->published, event;
-
-	if (tx->broken || tx->next_avail == old)
+	if (tx->broken || tx->next_avail == tx->published)
 		return false;
-	/* Payload, descriptors and ring entries before the index. */
-	smp_store_release(&tx->avail->idx, cpu_v16(tx->next_avail));
-	tx->published = tx->next_avail;
-	/* The index before the peer's event: pairs with mkv_rx_arm(). */
-	smp_mb();
-	event = v16(READ_ONCE(*mkv_avail_event(tx->used, tx->dir.num)));
-	return vring_need_event(event, tx->published, old);
+	/* The peer's side of the event: mkv_rx_arm(). */
+	return mkv_publish(&tx->avail->idx, &tx->published, tx->next_avail,
+			   mkv_avail_event(tx->used, tx->dir.num));
 }
 
 /**
@@ -593,17 +605,11 @@ void mkv_rx_consume(struct mkv_rx *rx)
  */
 bool mkv_rx_publish(struct mkv_rx *rx)
 {
-	u16 old = rx->used_published, event;
-
-	if (rx->broken || rx->last_avail == old)
+	if (rx->broken || rx->last_avail == rx->used_published)
 		return false;
-	/* Our reads of the buffers and the used entries before the index. */
-	smp_store_release(&rx->used->idx, cpu_v16(rx->last_avail));
-	rx->used_published = rx->last_avail;
-	/* The index before the sender's event: pairs with mkv_tx_arm_space(). */
-	smp_mb();
-	event = v16(READ_ONCE(*mkv_used_event(rx->avail, rx->dir.num)));
-	return vring_need_event(event, rx->used_published, old);
+	/* The sender's side of the event: mkv_tx_arm_space(). */
+	return mkv_publish(&rx->used->idx, &rx->used_published, rx->last_avail,
+			   mkv_used_event(rx->avail, rx->dir.num));
 }
 
 /**
