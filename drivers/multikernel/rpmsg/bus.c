@@ -193,7 +193,7 @@ static __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 static int mk_rpmsg_set_flow_control(struct rpmsg_endpoint *ept, bool pause,
 				     u32 dst)
 {
-	return mk_rpmsg_ctrl_send(to_mept(ept)->bus, ept->addr, dst,
+	return mk_rpmsg_ctrl_send(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst),
 				  MK_RPMSG_CTRL_FLOW, pause);
 }
 
@@ -349,7 +349,8 @@ static struct rpmsg_device *mk_rpmsg_create_channel(struct rpmsg_device *rpdev,
 {
 	struct mk_rpmsg *bus = to_chan(rpdev)->bus;
 	bool from_peer = rpdev == bus->ns;
-	struct mk_rpmsg_local *l;
+	struct mk_rpmsg_local *l = NULL;
+	struct rpmsg_device *ch;
 
 	if (!from_peer) {
 		/* Remember it: it comes back when the link does. */
@@ -362,25 +363,69 @@ static struct rpmsg_device *mk_rpmsg_create_channel(struct rpmsg_device *rpdev,
 		list_add_tail(&l->node, &bus->locals);
 		mutex_unlock(&bus->lock);
 	}
-	return mk_rpmsg_add_channel(bus, chinfo, from_peer);
+	ch = mk_rpmsg_add_channel(bus, chinfo, from_peer);
+	if (!ch && l) {
+		mutex_lock(&bus->lock);
+		list_del(&l->node);
+		mutex_unlock(&bus->lock);
+		kfree(l);
+	}
+	return ch;
+}
+
+struct mk_rpmsg_match {
+	const struct rpmsg_channel_info *chinfo;
+	bool from_peer;
+};
+
+/* Like the rpmsg core's match, but only among the peer's or our channels. */
+static int mk_rpmsg_match_chan(struct device *dev, void *data)
+{
+	const struct mk_rpmsg_match *m = data;
+	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
+
+	if (rpdev->ops != &mk_rpmsg_dev_ops || to_chan(rpdev)->from_peer != m->from_peer)
+		return 0;
+	if (strncmp(rpdev->id.name, m->chinfo->name, RPMSG_NAME_SIZE))
+		return 0;
+	if (m->chinfo->src != RPMSG_ADDR_ANY && m->chinfo->src != rpdev->src)
+		return 0;
+	return m->chinfo->dst == RPMSG_ADDR_ANY || m->chinfo->dst == rpdev->dst;
 }
 
 static int mk_rpmsg_release_channel(struct rpmsg_device *rpdev,
 				    struct rpmsg_channel_info *chinfo)
 {
 	struct mk_rpmsg *bus = to_chan(rpdev)->bus;
+	struct mk_rpmsg_match m = { .chinfo = chinfo, .from_peer = rpdev == bus->ns };
+	struct rpmsg_channel_info mine;
 	struct mk_rpmsg_local *l, *tmp;
+	struct device *dev;
 
-	mutex_lock(&bus->lock);
-	list_for_each_entry_safe(l, tmp, &bus->locals, node) {
-		if (!strncmp(l->chinfo.name, chinfo->name, RPMSG_NAME_SIZE) &&
-		    l->chinfo.src == chinfo->src && l->chinfo.dst == chinfo->dst) {
-			list_del(&l->node);
-			kfree(l);
+	/*
+	 * A peer's announcement removes only the copy of a channel it
+	 * announced, never the name service, the control device or a
+	 * channel of ours.
+	 */
+	dev = device_find_child(mk_link_device(bus->link), &m, mk_rpmsg_match_chan);
+	if (!dev)
+		return -ENODEV;
+	mine.src = to_rpmsg_device(dev)->src;
+	if (!m.from_peer) {
+		mutex_lock(&bus->lock);
+		list_for_each_entry_safe(l, tmp, &bus->locals, node) {
+			if (!strncmp(l->chinfo.name, chinfo->name, RPMSG_NAME_SIZE) &&
+			    (l->chinfo.src == RPMSG_ADDR_ANY || l->chinfo.src == mine.src)) {
+				list_del(&l->node);
+				kfree(l);
+				break;
+			}
 		}
+		mutex_unlock(&bus->lock);
 	}
-	mutex_unlock(&bus->lock);
-	return rpmsg_unregister_device(mk_link_device(bus->link), chinfo);
+	device_unregister(dev);
+	put_device(dev);
+	return 0;
 }
 
 static int mk_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
@@ -455,10 +500,16 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 		mutex_unlock(&ept->cb_lock);
 		break;
 	case MK_RPMSG_CTRL_BIND:
-		/* Only a channel of ours still waiting for its peer. */
-		if (ept->rpdev && ept->rpdev->ept == ept &&
+		/*
+		 * Only a live channel of ours still waiting for its peer; the
+		 * lock keeps the channel from going while we look.
+		 */
+		mutex_lock(&ept->cb_lock);
+		if (ept->cb && ept->rpdev && ept->rpdev->ept == ept &&
+		    !to_chan(ept->rpdev)->from_peer &&
 		    ept->rpdev->dst == RPMSG_ADDR_ANY && src != RPMSG_ADDR_ANY)
 			WRITE_ONCE(ept->rpdev->dst, src);
+		mutex_unlock(&ept->cb_lock);
 		break;
 	default:
 		mk_rpmsg_bad(bus, "unknown control command %u", le32_to_cpu(c.cmd));
@@ -628,6 +679,17 @@ struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev)
 	return rpdev->ops == &mk_rpmsg_dev_ops ? to_chan(rpdev)->bus : NULL;
 }
 
+/**
+ * mk_rpmsg_from_peer() - whether a channel is a copy of one the peer announced
+ * @rpdev: one of our rpmsg devices
+ *
+ * Return: true for the peer's channels.
+ */
+bool mk_rpmsg_from_peer(struct rpmsg_device *rpdev)
+{
+	return mk_rpmsg_of(rpdev) && to_chan(rpdev)->from_peer;
+}
+
 static int mk_rpmsg_probe(struct mk_link *link)
 {
 	struct mk_rpmsg *bus = kzalloc(sizeof(*bus), GFP_KERNEL);
@@ -637,7 +699,7 @@ static int mk_rpmsg_probe(struct mk_link *link)
 		return -ENOMEM;
 	bus->link = link;
 	mutex_init(&bus->lock);
-	mutex_init(&bus->msg_lock);
+	init_rwsem(&bus->msg_lock);
 	idr_init(&bus->epts);
 	INIT_LIST_HEAD(&bus->locals);
 	mk_link_set_drvdata(link, bus);

@@ -7,7 +7,7 @@
  *
  * Fixed on the way: unregistering a handler that is not registered is
  * refused instead of freeing it; mk_receive_map_page() maps only pages of
- * the multikernel pool, never whatever frame the peer names.
+ * the multikernel pool, never a frame of this kernel's own memory.
  */
 
 #define pr_fmt(fmt) "mk_ipi: " fmt
@@ -193,7 +193,9 @@ EXPORT_SYMBOL_GPL(mk_receive_pfn);
  * @data: received by a callback, from mk_send_pfn()
  *
  * Only a page of the multikernel pool is mapped: the peer must not make
- * this kernel map its own memory, or anyone else's.
+ * this kernel map its own memory. (Any page of the pool is accepted,
+ * including other instances' pools; narrowing it to the sender's needs an
+ * instance-to-pool map this tree does not have yet.)
  *
  * Return: the mapping (undo with mk_receive_unmap_page()), or NULL.
  */

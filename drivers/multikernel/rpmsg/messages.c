@@ -23,6 +23,7 @@
 #include <linux/module.h>
 #include <linux/rpmsg.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/multikernel/messages.h>
@@ -66,6 +67,7 @@ struct mk_msg_handler {
 /* A call waiting for its response. */
 struct mk_msg_waiter {
 	struct list_head node;
+	int instance;
 	u64 id;
 	void *resp;
 	u32 resp_max;
@@ -102,9 +104,9 @@ void mk_msg_bus_remove(struct mk_rpmsg *bus)
 	mutex_lock(&mk_msg_buses_lock);
 	list_del(&bus->msg_node);
 	mutex_unlock(&mk_msg_buses_lock);
-	/* No sender still inside. */
-	mutex_lock(&bus->msg_lock);
-	mutex_unlock(&bus->msg_lock);
+	/* No sender still inside (the link going down woke them). */
+	down_write(&bus->msg_lock);
+	up_write(&bus->msg_lock);
 }
 
 /* Send on the channel to @instance_id; the caller may sleep. */
@@ -119,6 +121,9 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 
 	if (len && !payload)
 		return -EINVAL;
+	/* No link carries more; refuse before allocating. */
+	if (len > SZ_16M)
+		return -EMSGSIZE;
 	buf = kvmalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -129,8 +134,11 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
 		if (mk_link_peer_instance(bus->link) == instance_id) {
 			found = bus;
-			/* Held while sending: the channel cannot go meanwhile. */
-			mutex_lock(&bus->msg_lock);
+			/*
+			 * Read-held while sending: the channel cannot go, and
+			 * other senders and buses are not held up.
+			 */
+			down_read(&bus->msg_lock);
 			break;
 		}
 	}
@@ -145,7 +153,7 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 		else
 			ret = rpmsg_send(found->msg_rpdev->ept, buf, size);
 	}
-	mutex_unlock(&found->msg_lock);
+	up_read(&found->msg_lock);
 free:
 	kvfree(buf);
 	return ret;
@@ -327,6 +335,7 @@ int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
 	if (!w)
 		return -ENOMEM;
 	w->id = atomic64_inc_return(&mk_msg_next_id);
+	w->instance = instance_id;
 	w->resp = resp;
 	w->resp_max = resp && resp_len ? *resp_len : 0;
 	init_completion(&w->done);
@@ -351,13 +360,18 @@ int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
 }
 EXPORT_SYMBOL_GPL(mk_msg_call);
 
-static void mk_msg_response(u64 id, int status, const void *payload, u32 len)
+static void mk_msg_response(int instance, u64 id, int status, const void *payload,
+			    u32 len)
 {
 	struct mk_msg_waiter *w;
 
+	/* A status is 0 or an errno: anything else from the peer is bogus. */
+	if (status > 0 || status < -MAX_ERRNO)
+		status = -EPROTO;
 	spin_lock(&mk_msg_waiters_lock);
 	list_for_each_entry(w, &mk_msg_waiters, node) {
-		if (w->id != id || completion_done(&w->done))
+		/* Only the instance the request went to may answer it. */
+		if (w->id != id || w->instance != instance || completion_done(&w->done))
 			continue;
 		if (len > w->resp_max) {
 			w->status = -EMSGSIZE;
@@ -414,7 +428,7 @@ out:
 static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,
 		     u32 src)
 {
-	struct mk_rpmsg *bus = dev_get_drvdata(&rpdev->dev);
+	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
 	struct mk_msg_wire w;
 	struct mk_msg_handler *h;
 	u32 type, plen, flags;
@@ -436,8 +450,8 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 	}
 	payload = data + sizeof(w);
 	if (flags & MK_MSGF_RESPONSE) {
-		mk_msg_response(le64_to_cpu(w.msg_id), (int)le32_to_cpu(w.status),
-				payload, plen);
+		mk_msg_response(mk_link_peer_instance(bus->link), le64_to_cpu(w.msg_id),
+				(int)le32_to_cpu(w.status), payload, plen);
 		return 0;
 	}
 	if (flags & MK_MSGF_REQUEST) {
@@ -456,13 +470,16 @@ static int mk_msg_probe(struct rpmsg_device *rpdev)
 {
 	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
 
-	/* Only our own buses' channel: the name alone proves nothing. */
-	if (!bus)
+	/*
+	 * Only the channel our own bus made at the fixed address: the name
+	 * alone proves nothing, and a peer could announce one.
+	 */
+	if (!bus || mk_rpmsg_from_peer(rpdev) || rpdev->src != MK_MSG_ADDR)
 		return -ENODEV;
 	dev_set_drvdata(&rpdev->dev, bus);
-	mutex_lock(&bus->msg_lock);
+	down_write(&bus->msg_lock);
 	bus->msg_rpdev = rpdev;
-	mutex_unlock(&bus->msg_lock);
+	up_write(&bus->msg_lock);
 	return 0;
 }
 
@@ -471,9 +488,9 @@ static void mk_msg_remove(struct rpmsg_device *rpdev)
 	struct mk_rpmsg *bus = dev_get_drvdata(&rpdev->dev);
 
 	/* Waits for senders on this channel: its endpoint goes next. */
-	mutex_lock(&bus->msg_lock);
+	down_write(&bus->msg_lock);
 	bus->msg_rpdev = NULL;
-	mutex_unlock(&bus->msg_lock);
+	up_write(&bus->msg_lock);
 }
 
 static struct rpmsg_device_id mk_msg_id[] = {

@@ -9,6 +9,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rpmsg.h>
+#include <linux/rwsem.h>
 
 struct mk_link;
 
@@ -29,7 +30,7 @@ struct mk_link;
  * @malformed: messages dropped for a bad header
  * @dropped: messages for an address without endpoint
  * @msg_node: in the typed messages' list of buses
- * @msg_lock: held while sending on @msg_rpdev, and to change it
+ * @msg_lock: read-held while sending on @msg_rpdev, write-held to change it
  * @msg_rpdev: the typed-message channel, while bound
  */
 struct mk_rpmsg {
@@ -44,12 +45,13 @@ struct mk_rpmsg {
 	u64 malformed;
 	u64 dropped;
 	struct list_head msg_node;
-	struct mutex msg_lock;	/* msg_rpdev */
+	struct rw_semaphore msg_lock;	/* msg_rpdev */
 	struct rpmsg_device *msg_rpdev;
 };
 
 __printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, ...);
 struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev);
+bool mk_rpmsg_from_peer(struct rpmsg_device *rpdev);
 
 int mk_msg_init(void);
 void mk_msg_bus_add(struct mk_rpmsg *bus);

@@ -216,12 +216,14 @@ EXPORT_SYMBOL_GPL(mk_chan_parse_fdt);
  * @link: our end
  * @map: our mapping of the region
  * @size: bytes of the region
+ * @dbg: the link's debugfs directory, removed before the link is closed
  */
 struct mk_chan {
 	struct list_head node;
 	struct mk_link *link;
 	void *map;
 	u64 size;
+	struct dentry *dbg;
 };
 
 static LIST_HEAD(mk_chans);
@@ -289,6 +291,7 @@ struct mk_link *mk_chan_attach(const struct mk_chan_attach *a)
 		kfree(c);
 		return ERR_PTR(ret);
 	}
+	c->dbg = mk_link_debugfs_add(c->link);
 	list_add_tail(&c->node, &mk_chans);
 	mutex_unlock(&mk_chans_lock);
 	pr_info("%s: attached to %#llx (%llu KiB), doorbells on CPU %d\n", name,
@@ -315,6 +318,8 @@ static int mk_chan_detach(const char *name)
 	mutex_unlock(&mk_chans_lock);
 	if (!found)
 		return -ENOENT;
+	/* Nobody may reach the link through its files once it is closed. */
+	debugfs_remove(found->dbg);
 	mk_link_close(found->link);
 	memunmap(found->map);
 	kfree(found);
@@ -370,10 +375,7 @@ static ssize_t mk_attach_write(struct file *f, const char __user *ubuf,
 		return ret;
 	}
 	link = mk_chan_attach(&a);
-	if (IS_ERR(link))
-		return PTR_ERR(link);
-	mk_link_debugfs_add(link);
-	return n;
+	return IS_ERR(link) ? PTR_ERR(link) : n;
 }
 
 static int mk_attach_show(struct seq_file *m, void *v)
@@ -446,15 +448,11 @@ static int __init mk_transport_init(void)
 	mk_bench_debugfs_init();
 
 	for (i = 0; i < mk_chan_nr_boot; i++) {
-		struct mk_link *link;
-
 		if (mk_chan_parse_param(mk_chan_boot[i], &a, &why)) {
 			pr_err("mk_channel=%s rejected: %s\n", mk_chan_boot[i], why);
 			continue;
 		}
-		link = mk_chan_attach(&a);
-		if (!IS_ERR(link))
-			mk_link_debugfs_add(link);
+		mk_chan_attach(&a);
 	}
 	return 0;
 }

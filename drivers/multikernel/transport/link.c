@@ -35,7 +35,10 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/timer.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -121,7 +124,6 @@ struct mk_link_stats {
  * @seen: the peer epoch we have cleared our rings for
  * @peer_hb: the last peer heartbeat value seen
  * @peer_hb_time: jiffies when it last changed
- * @next_beat: jiffies of our next heartbeat
  * @restart: a violation asks the thread to restart the link
  * @space_wq: senders and pollers waiting for room
  * @client_lock: protects @ops and @priv; held around client callbacks
@@ -137,6 +139,9 @@ struct mk_link_stats {
  * @driver: the driver the link was given to, or NULL
  * @drvdata: the driver's
  * @peer_instance: the kernel instance at the other end, -1 if unknown
+ * @beat: the heartbeat timer
+ * @closing: mk_link_close() started: never up again
+ * @rcu: frees the link after pollers are gone
  */
 struct mk_link {
 	char name[24];
@@ -167,7 +172,6 @@ struct mk_link {
 	u32 seen;
 	u64 peer_hb;
 	unsigned long peer_hb_time;
-	unsigned long next_beat;
 	bool restart;
 
 	wait_queue_head_t space_wq;
@@ -186,6 +190,9 @@ struct mk_link {
 	const struct mk_link_driver *driver;
 	void *drvdata;
 	int peer_instance;
+	struct timer_list beat;
+	bool closing;
+	struct rcu_head rcu;
 };
 
 static const struct class mk_link_class = {
@@ -358,7 +365,7 @@ static bool mk_link_handshake(struct mk_link *link)
 	}
 	if (link->up)
 		return true;
-	if (!alive)
+	if (!alive || READ_ONCE(link->closing))
 		return false;
 
 	if (epoch && epoch != link->seen) {
@@ -406,13 +413,19 @@ static bool mk_link_handshake(struct mk_link *link)
 	return false;
 }
 
-static void mk_link_beat(struct mk_link *link)
+/*
+ * The heartbeat comes from a timer, not from the thread: a client callback
+ * that blocks the thread (say, sending on another link) must not make this
+ * kernel look dead to its peer.
+ */
+static void mk_link_beat(struct timer_list *t)
 {
-	if (time_before(jiffies, link->next_beat))
-		return;
-	link->next_beat = jiffies + msecs_to_jiffies(heartbeat_ms);
-	WRITE_ONCE(link->me->heartbeat,
-		   cpu_to_le64(le64_to_cpu(link->me->heartbeat) + 1));
+	struct mk_link *link = from_timer(link, t, beat);
+
+	if (!READ_ONCE(link->frozen))
+		WRITE_ONCE(link->me->heartbeat,
+			   cpu_to_le64(le64_to_cpu(link->me->heartbeat) + 1));
+	mod_timer(&link->beat, jiffies + msecs_to_jiffies(READ_ONCE(heartbeat_ms)));
 }
 
 /* Reclaim sent buffers; wake senders. Returns true to be called again. */
@@ -497,7 +510,6 @@ static int mk_link_thread(void *arg)
 			schedule_timeout_interruptible(msecs_to_jiffies(heartbeat_ms));
 			continue;
 		}
-		mk_link_beat(link);
 		if (mk_link_handshake(link)) {
 			busy |= mk_link_receive(link);
 			busy |= mk_link_reclaim(link);
@@ -719,6 +731,13 @@ int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 
 	for (i = 0; i < niov; i++)
 		len += iov[i].iov_len;
+	/*
+	 * The receive thread frees room and notices resets: if it waited for
+	 * room itself, nothing would ever wake it. Its sends (client
+	 * callbacks answering) fail with -EAGAIN instead.
+	 */
+	if (current == link->thread)
+		flags |= MK_SEND_NOWAIT;
 	for (;;) {
 		ret = mk_link_trysendmsg(link, iov, niov, len, flags);
 		if (ret != -EAGAIN || (flags & MK_SEND_NOWAIT))
@@ -832,10 +851,14 @@ int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
 	}
 	link->ops = ops;
 	link->priv = priv;
-	link->client_up = false;
+	/*
+	 * Under the lock the thread takes around callbacks: the client hears
+	 * "up" before any message, and a "down" racing with us is not lost.
+	 */
+	link->client_up = READ_ONCE(link->up);
+	if (link->client_up && ops->up)
+		ops->up(link, priv);
 	mutex_unlock(&link->client_lock);
-	if (READ_ONCE(link->up))
-		mk_link_notify_client(link, true);
 	mk_link_kick(link);
 	return 0;
 }
@@ -1093,12 +1116,18 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 		ret = PTR_ERR(link->thread);
 		goto free_dev;
 	}
+	/* Wakers may race with the thread's exit: keep its task alive. */
+	get_task_struct(link->thread);
+	/* Side block written before any doorbell can wake the thread. */
+	mk_link_start(link);
 	ret = mk_doorbell_register(&link->db);
 	if (ret) {
 		kthread_stop(link->thread);
+		put_task_struct(link->thread);
 		goto free_dev;
 	}
-	mk_link_start(link);
+	timer_setup(&link->beat, mk_link_beat, 0);
+	mod_timer(&link->beat, jiffies + msecs_to_jiffies(heartbeat_ms));
 	wake_up_process(link->thread);
 	return link;
 
@@ -1125,6 +1154,13 @@ EXPORT_SYMBOL_GPL(mk_link_open);
  */
 void mk_link_close(struct mk_link *link)
 {
+	/* Never up again; then no thread, no doorbell, no heartbeat. */
+	WRITE_ONCE(link->closing, true);
+	mk_doorbell_unregister(&link->db);
+	kthread_stop(link->thread);
+	timer_shutdown_sync(&link->beat);
+	/* Blocked senders fail at once, the client hears "down". */
+	mk_link_go_down(link, "closed");
 	mutex_lock(&mk_link_drv_lock);
 	if (link->driver) {
 		link->driver->remove(link);
@@ -1132,16 +1168,16 @@ void mk_link_close(struct mk_link *link)
 		mk_link_drv_users--;
 	}
 	mutex_unlock(&mk_link_drv_lock);
+	/* Only the closing context writes the side block now. */
 	link->state = MK_CHAN_DOWN;
 	mk_link_write_side(link);
 	mk_link_ring_peer(link);
-	/* No doorbell may wake the thread once it is gone. */
-	mk_doorbell_unregister(&link->db);
-	kthread_stop(link->thread);
-	mk_link_go_down(link, "closed");
 	device_unregister(link->dev);
+	put_task_struct(link->thread);
+	/* Pollers (epoll) may still be on space_wq: let them go first. */
+	wake_up_pollfree(&link->space_wq);
 	kfree(link->tx_ends);
-	kfree(link);
+	kfree_rcu(link, rcu);
 }
 EXPORT_SYMBOL_GPL(mk_link_close);
 

@@ -211,7 +211,9 @@ struct dentry *mk_link_debugfs_add(struct mk_link *link)
 
 static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 						const struct mk_chan_geometry *g,
-						bool both);
+						bool both, bool rpmsg);
+static struct mk_loopback *mk_loopback_take(int id);
+static void __mk_loopback_destroy(struct mk_loopback *lo);
 
 /**
  * mk_loopback_create() - make a channel with both ends in this kernel
@@ -227,7 +229,7 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 				       const struct mk_chan_geometry *g)
 {
-	return __mk_loopback_create(cpu_a, cpu_b, g, true);
+	return __mk_loopback_create(cpu_a, cpu_b, g, true, false);
 }
 EXPORT_SYMBOL_GPL(mk_loopback_create);
 
@@ -244,13 +246,13 @@ EXPORT_SYMBOL_GPL(mk_loopback_create);
 struct mk_loopback *mk_loopback_create_host(int cpu,
 					    const struct mk_chan_geometry *g)
 {
-	return __mk_loopback_create(cpu, cpu, g, false);
+	return __mk_loopback_create(cpu, cpu, g, false, false);
 }
 EXPORT_SYMBOL_GPL(mk_loopback_create_host);
 
 static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 						const struct mk_chan_geometry *g,
-						bool both)
+						bool both, bool rpmsg)
 {
 	struct mk_loopback *lo;
 	char name[24];
@@ -303,6 +305,9 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 	for (i = 0; i < 1 + both; i++) {
 		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);
 		mk_link_set_peer_instance(lo->end[i], MK_LOOPBACK_PEER + 2 * lo->id + !i);
+		/* Before it is listed: nobody can destroy it meanwhile. */
+		if (rpmsg)
+			mk_link_bind(lo->end[i]);
 	}
 	mutex_lock(&mk_loopback_lock);
 	list_add_tail(&lo->node, &mk_loopbacks);
@@ -334,11 +339,34 @@ free:
  */
 void mk_loopback_destroy(struct mk_loopback *lo)
 {
-	int i;
-
 	mutex_lock(&mk_loopback_lock);
 	list_del(&lo->node);
 	mutex_unlock(&mk_loopback_lock);
+	__mk_loopback_destroy(lo);
+}
+EXPORT_SYMBOL_GPL(mk_loopback_destroy);
+
+static struct mk_loopback *mk_loopback_take(int id)
+{
+	struct mk_loopback *lo, *found = NULL;
+
+	mutex_lock(&mk_loopback_lock);
+	list_for_each_entry(lo, &mk_loopbacks, node) {
+		if (lo->id == id) {
+			found = lo;
+			list_del(&lo->node);
+			break;
+		}
+	}
+	mutex_unlock(&mk_loopback_lock);
+	return found;
+}
+
+/* Off the list already. */
+static void __mk_loopback_destroy(struct mk_loopback *lo)
+{
+	int i;
+
 	for (i = 0; i < 2; i++) {
 		if (!lo->end[i])
 			continue;
@@ -352,7 +380,6 @@ void mk_loopback_destroy(struct mk_loopback *lo)
 	ida_free(&mk_loopback_ida, lo->id);
 	kfree(lo);
 }
-EXPORT_SYMBOL_GPL(mk_loopback_destroy);
 
 /**
  * mk_loopback_end() - one end of a loopback
@@ -448,7 +475,7 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 	struct mk_loopback *lo;
 	char buf[96], *kw;
 	bool rpmsg = false;
-	int id, got, i;
+	int id, got;
 
 	if (n >= sizeof(buf))
 		return -EINVAL;
@@ -463,10 +490,11 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 		*kw = '\0';
 	}
 	if (sscanf(buf, "destroy %d", &id) == 1) {
-		lo = mk_loopback_find(id);
+		/* Found and taken off the list at once: one destroyer wins. */
+		lo = mk_loopback_take(id);
 		if (!lo)
 			return -ENOENT;
-		mk_loopback_destroy(lo);
+		__mk_loopback_destroy(lo);
 		return n;
 	}
 	if (!strncmp(buf, "host", 4)) {
@@ -474,12 +502,8 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 			     &g.max_msg);
 		if (got != -1 && got != 0 && got != 1 && got != 4)
 			return -EINVAL;
-		lo = mk_loopback_create_host(cpu_a, &g);
-		if (IS_ERR(lo))
-			return PTR_ERR(lo);
-		if (rpmsg)
-			mk_link_bind(lo->end[0]);
-		return n;
+		lo = __mk_loopback_create(cpu_a, cpu_a, &g, false, rpmsg);
+		return IS_ERR(lo) ? PTR_ERR(lo) : n;
 	}
 	if (strncmp(buf, "create", 6))
 		return -EINVAL;
@@ -487,12 +511,8 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 		     &g.data_size, &g.max_msg);
 	if (got != -1 && got != 0 && got != 2 && got != 5)
 		return -EINVAL;
-	lo = mk_loopback_create(cpu_a, cpu_b, &g);
-	if (IS_ERR(lo))
-		return PTR_ERR(lo);
-	for (i = 0; rpmsg && i < 2; i++)
-		mk_link_bind(lo->end[i]);
-	return n;
+	lo = __mk_loopback_create(cpu_a, cpu_b, &g, true, rpmsg);
+	return IS_ERR(lo) ? PTR_ERR(lo) : n;
 }
 
 static const struct file_operations mk_lo_ctl_fops = {

@@ -71,8 +71,10 @@ static bool mkv_publish(__virtio16 *idx, u16 *published, u16 next,
 {
 	u16 old = *published;
 
+	/* What the index covers, before the index. */
 	smp_store_release(idx, cpu_v16(next));
 	*published = next;
+	/* The index before the peer's event (the peer arms, then re-reads). */
 	smp_mb();
 	return vring_need_event(v16(READ_ONCE(*event)), next, old);
 }
