@@ -124,7 +124,8 @@ struct mk_link_stats {
  * @seen: the peer epoch we have cleared our rings for
  * @peer_hb: the last peer heartbeat value seen
  * @peer_hb_time: jiffies when it last changed
- * @restart: a violation asks the thread to restart the link
+ * @restart: a violation or a request asks the thread to restart the link
+ * @violated: the restart is for a violation
  * @space_wq: senders and pollers waiting for room
  * @client_lock: protects @ops and @priv; held around client callbacks
  * @ops: the client's callbacks, or NULL
@@ -173,6 +174,7 @@ struct mk_link {
 	u64 peer_hb;
 	unsigned long peer_hb_time;
 	bool restart;
+	bool violated;
 
 	wait_queue_head_t space_wq;
 
@@ -309,6 +311,7 @@ static void mk_link_violation(struct mk_link *link, const char *why)
 	stat_add(&link->stats.violations, 1);
 	pr_warn_ratelimited("%s: peer broke the protocol (%s); resetting the link\n",
 			    link->name, why);
+	WRITE_ONCE(link->violated, true);
 	WRITE_ONCE(link->restart, true);
 }
 
@@ -352,7 +355,9 @@ static bool mk_link_handshake(struct mk_link *link)
 
 	if (READ_ONCE(link->restart)) {
 		WRITE_ONCE(link->restart, false);
-		mk_link_go_down(link, "protocol violation");
+		mk_link_go_down(link, READ_ONCE(link->violated) ? "protocol violation" :
+				"restart requested");
+		WRITE_ONCE(link->violated, false);
 		mk_link_start(link);
 		return false;
 	}

@@ -265,7 +265,10 @@ static void attach_paths(void)
 		    "dtb_built_by_dtc_and_patched");
 	ktap_result(len > 0 && put(DBG "attach", dtb, len) == 0, "attach_device_tree");
 	ktap_result(link_up("chan1"), "dt_attached_link_up");
-	/* Attached without ",raw": the link became an rpmsg bus. */
+	/* Attached without ",raw": the link becomes an rpmsg bus. */
+	for (i = 0; i < 500 && access("/sys/class/mk_link/chan1/chan1.rpmsg_ctrl.-1.-1",
+				       F_OK); i++)
+		usleep(10000);
 	ktap_result(access("/sys/class/mk_link/chan1/chan1.rpmsg_ctrl.-1.-1", F_OK) == 0,
 		    "dt_channel_is_rpmsg_bus");
 	ktap_result(get(DBG "links/chan1/stats", buf, sizeof(buf)) > 0 &&
