@@ -633,6 +633,9 @@ static int mk_link_trysendmsg(struct mk_link *link, const struct kvec *iov,
 	return ret;
 }
 
+static int __mk_link_wait_space(struct mk_link *link, size_t len, long timeout,
+				u64 resets);
+
 /* Wait condition: room for @len, or the link went down. */
 static bool mk_link_writable(struct mk_link *link, size_t len)
 {
@@ -662,10 +665,19 @@ static bool mk_link_writable(struct mk_link *link, size_t len)
  * flight, so a waiting sender costs one doorbell per batch.
  *
  * Context: process context; sleeps, interruptible.
- * Return: 0 when there is room; -ENOTCONN if the link is or goes down;
+ * Return: 0 when there is room; -ENOTCONN if the link is down or went down
+ * while waiting (even if it is back up since);
  * -EMSGSIZE if @len exceeds the MTU; -ETIMEDOUT; -ERESTARTSYS on a signal.
  */
 int mk_link_wait_space(struct mk_link *link, size_t len, long timeout)
+{
+	return __mk_link_wait_space(link, len, timeout, READ_ONCE(link->stats.resets));
+}
+EXPORT_SYMBOL_GPL(mk_link_wait_space);
+
+/* Wait for room; -ENOTCONN if the link went down since @resets was read. */
+static int __mk_link_wait_space(struct mk_link *link, size_t len, long timeout,
+				u64 resets)
 {
 	long ret;
 
@@ -673,13 +685,20 @@ int mk_link_wait_space(struct mk_link *link, size_t len, long timeout)
 	if (mk_link_writable(link, len))
 		goto done;
 	stat_add(&link->stats.tx_waits, 1);
+	/*
+	 * A reset while we wait is an error even if the link is back by the
+	 * time we run: what this sender queued before may be gone.
+	 */
 	ret = wait_event_interruptible_timeout(link->space_wq,
-					       mk_link_writable(link, len),
+					       mk_link_writable(link, len) ||
+					       READ_ONCE(link->stats.resets) != resets,
 					       timeout);
 	if (ret < 0)
 		return ret;
 	if (!ret)
 		return -ETIMEDOUT;
+	if (READ_ONCE(link->stats.resets) != resets)
+		return -ENOTCONN;
 done:
 	if (!READ_ONCE(link->up))
 		return -ENOTCONN;
@@ -687,7 +706,6 @@ done:
 		return -EMSGSIZE;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(mk_link_wait_space);
 
 /**
  * mk_link_send() - send a message, waiting for room if needed
@@ -729,6 +747,7 @@ EXPORT_SYMBOL_GPL(mk_link_send);
 int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 		    unsigned int niov, unsigned int flags, long timeout)
 {
+	u64 resets = READ_ONCE(link->stats.resets);
 	unsigned long deadline = jiffies + timeout;
 	size_t len = 0;
 	unsigned int i;
@@ -752,7 +771,7 @@ int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 			if ((long)timeout <= 0)
 				return -ETIMEDOUT;
 		}
-		ret = mk_link_wait_space(link, len, timeout);
+		ret = __mk_link_wait_space(link, len, timeout, resets);
 		if (ret)
 			return ret;
 	}
