@@ -6,6 +6,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitops.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -133,6 +134,7 @@ static void convenience_senders(struct kunit *test)
 	struct mk_io_irq_payload *irq;
 	struct mk_cpu_resource_payload *cpu;
 	struct mk_mem_resource_payload *mem;
+	u32 seen = 0;
 
 	KUNIT_ASSERT_EQ(test, mk_register_msg_handler(MK_MSG_IO, record, &rec), 0);
 	KUNIT_ASSERT_EQ(test, mk_register_msg_handler(MK_MSG_RESOURCE, record, &rec), 0);
@@ -146,42 +148,49 @@ static void convenience_senders(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, wait_event_timeout(rec.wq, READ_ONCE(rec.n) >= 5, 5 * HZ));
 
 	KUNIT_ASSERT_EQ(test, rec.n, 5);
-	/* One link, in order; the two directions may interleave. */
-	irq = (void *)rec.msgs[0].payload;
-	KUNIT_EXPECT_EQ(test, rec.msgs[0].type, MK_MSG_IO);
-	KUNIT_EXPECT_EQ(test, rec.msgs[0].subtype, MK_IO_IRQ_FORWARD);
-	KUNIT_EXPECT_EQ(test, rec.msgs[0].len, sizeof(*irq));
-	KUNIT_EXPECT_EQ(test, irq->irq_number, 33);
-	KUNIT_EXPECT_EQ(test, irq->vector, 0x41);
-	KUNIT_EXPECT_EQ(test, irq->device_id, 7);
-	KUNIT_EXPECT_EQ(test, irq->flags, MK_IRQ_LOW_LATENCY);
-	for (int i = 1; i < 5; i++) {
+	/* Two links (both directions): order holds per link, not across. */
+	for (int i = 0; i < 5; i++) {
 		struct got *g = &rec.msgs[i];
 
-		KUNIT_EXPECT_EQ(test, g->type, MK_MSG_RESOURCE);
+		irq = (void *)g->payload;
 		cpu = (void *)g->payload;
 		mem = (void *)g->payload;
+		seen |= 1U << (g->subtype & 0xf) << (g->type == MK_MSG_IO ? 8 : 0);
 		switch (g->subtype) {
+		case MK_IO_IRQ_FORWARD:
+			KUNIT_EXPECT_EQ(test, g->type, MK_MSG_IO);
+			KUNIT_EXPECT_EQ(test, g->len, sizeof(*irq));
+			KUNIT_EXPECT_EQ(test, irq->irq_number, 33);
+			KUNIT_EXPECT_EQ(test, irq->vector, 0x41);
+			KUNIT_EXPECT_EQ(test, irq->device_id, 7);
+			KUNIT_EXPECT_EQ(test, irq->flags, MK_IRQ_LOW_LATENCY);
+			break;
 		case MK_RES_CPU_ADD:
+			KUNIT_EXPECT_EQ(test, g->type, MK_MSG_RESOURCE);
 			KUNIT_EXPECT_EQ(test, cpu->cpu_id, 3);
 			KUNIT_EXPECT_EQ(test, cpu->numa_node, 1);
 			KUNIT_EXPECT_EQ(test, cpu->flags, MK_CPU_HYPERTHREAD);
 			break;
 		case MK_RES_CPU_REMOVE:
+			KUNIT_EXPECT_EQ(test, g->type, MK_MSG_RESOURCE);
 			KUNIT_EXPECT_EQ(test, cpu->cpu_id, 3);
 			break;
 		case MK_RES_MEM_ADD:
+			KUNIT_EXPECT_EQ(test, g->type, MK_MSG_RESOURCE);
 			KUNIT_EXPECT_EQ(test, mem->start_pfn, 0x12345);
 			KUNIT_EXPECT_EQ(test, mem->nr_pages, 512);
 			KUNIT_EXPECT_EQ(test, mem->mem_type, MK_MEM_DMA32);
 			break;
 		case MK_RES_MEM_REMOVE:
+			KUNIT_EXPECT_EQ(test, g->type, MK_MSG_RESOURCE);
 			KUNIT_EXPECT_EQ(test, mem->nr_pages, 512);
 			break;
 		default:
 			KUNIT_FAIL(test, "unexpected subtype %#x", g->subtype);
 		}
 	}
+	/* Each sender's message exactly once. */
+	KUNIT_EXPECT_EQ(test, hweight32(seen), 5);
 	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_IO, record), 0);
 	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_RESOURCE, record), 0);
 	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_IO, record), -ENOENT);
