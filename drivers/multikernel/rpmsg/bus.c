@@ -725,6 +725,7 @@ static void mk_rpmsg_remove(struct mk_link *link)
 		kfree(l);
 	idr_destroy(&bus->epts);
 	kvfree(bus->rxbuf);
+	kvfree(bus->resp);
 	kfree(bus);
 }
 

@@ -387,8 +387,8 @@ static void mk_msg_response(int instance, u64 id, int status, const void *payloa
 	spin_unlock(&mk_msg_waiters_lock);
 }
 
-static void mk_msg_request(struct rpmsg_device *rpdev, const struct mk_msg_wire *in,
-			   void *payload, u32 len)
+static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
+			   const struct mk_msg_wire *in, void *payload, u32 len)
 {
 	u32 type = le32_to_cpu(in->type);
 	size_t room = rpmsg_get_mtu(rpdev->ept) - sizeof(struct mk_msg_wire);
@@ -397,9 +397,16 @@ static void mk_msg_request(struct rpmsg_device *rpdev, const struct mk_msg_wire 
 	u32 resp_len = 0;
 	int status = -EOPNOTSUPP;
 
-	out = kvzalloc(sizeof(*out) + room, GFP_KERNEL);
-	if (!out)
-		return;
+	/* One buffer per bus, reused: only its receive thread gets here. */
+	if (bus->resp_size < sizeof(*out) + room) {
+		kvfree(bus->resp);
+		bus->resp = kvmalloc(sizeof(*out) + room, GFP_KERNEL);
+		bus->resp_size = bus->resp ? sizeof(*out) + room : 0;
+		if (!bus->resp)
+			return;
+	}
+	out = bus->resp;
+	memset(out, 0, sizeof(*out));
 	down_read(&mk_msg_handlers_sem);
 	list_for_each_entry(h, &mk_msg_handlers, node) {
 		if (h->type == type && h->req_fn) {
@@ -411,7 +418,7 @@ static void mk_msg_request(struct rpmsg_device *rpdev, const struct mk_msg_wire 
 	}
 	up_read(&mk_msg_handlers_sem);
 	if (status == MK_MSG_NO_REPLY)
-		goto out;
+		return;
 	if (status || resp_len > room)
 		resp_len = 0;
 	out->type = in->type;
@@ -421,8 +428,6 @@ static void mk_msg_request(struct rpmsg_device *rpdev, const struct mk_msg_wire 
 	out->flags = cpu_to_le32(MK_MSGF_RESPONSE);
 	out->status = cpu_to_le32(status);
 	rpmsg_send(rpdev->ept, out, sizeof(*out) + resp_len);
-out:
-	kvfree(out);
 }
 
 static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,
@@ -455,7 +460,7 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 		return 0;
 	}
 	if (flags & MK_MSGF_REQUEST) {
-		mk_msg_request(rpdev, &w, payload, plen);
+		mk_msg_request(bus, rpdev, &w, payload, plen);
 		return 0;
 	}
 	down_read(&mk_msg_handlers_sem);

@@ -32,6 +32,8 @@ struct mk_link;
  * @msg_node: in the typed messages' list of buses
  * @msg_lock: read-held while sending on @msg_rpdev, write-held to change it
  * @msg_rpdev: the typed-message channel, while bound
+ * @resp: a request's response under construction (receive thread only)
+ * @resp_size: its size
  */
 struct mk_rpmsg {
 	struct mk_link *link;
@@ -47,6 +49,8 @@ struct mk_rpmsg {
 	struct list_head msg_node;
 	struct rw_semaphore msg_lock;	/* msg_rpdev */
 	struct rpmsg_device *msg_rpdev;
+	void *resp;
+	size_t resp_size;
 };
 
 __printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, ...);

@@ -141,6 +141,7 @@ struct mk_link_stats {
  * @drvdata: the driver's
  * @peer_instance: the kernel instance at the other end, -1 if unknown
  * @beat: the heartbeat timer
+ * @beats: our heartbeat count (the timer only)
  * @closing: mk_link_close() started: never up again
  * @rcu: frees the link after pollers are gone
  */
@@ -193,6 +194,7 @@ struct mk_link {
 	void *drvdata;
 	int peer_instance;
 	struct timer_list beat;
+	u64 beats;
 	bool closing;
 	struct rcu_head rcu;
 };
@@ -427,9 +429,9 @@ static void mk_link_beat(struct timer_list *t)
 {
 	struct mk_link *link = from_timer(link, t, beat);
 
+	/* Counted privately: never read back from shared memory. */
 	if (!READ_ONCE(link->frozen))
-		WRITE_ONCE(link->me->heartbeat,
-			   cpu_to_le64(le64_to_cpu(link->me->heartbeat) + 1));
+		WRITE_ONCE(link->me->heartbeat, cpu_to_le64(++link->beats));
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(READ_ONCE(heartbeat_ms)));
 }
 
@@ -959,28 +961,32 @@ static void mk_dir_from_region(struct mkv_dir *d, const struct mk_chan_dir *r)
 static int mk_link_check_region(struct mk_link *link, void *region, u64 size)
 {
 	struct mk_chan_hdr *h = region;
+	u32 magic, version, hdr_size;
 	struct mkv_dir d[2];
+	u64 region_size;
 	int i;
 
 	if (size < sizeof(*h)) {
 		pr_err("%s: region of %llu bytes cannot hold a channel\n", link->name, size);
 		return -EINVAL;
 	}
-	if (le32_to_cpu(READ_ONCE(h->magic)) != MK_CHAN_MAGIC) {
-		pr_err("%s: no channel in the region (magic %#x)\n", link->name,
-		       le32_to_cpu(READ_ONCE(h->magic)));
+	/* Each field read once: what is checked is what is logged. */
+	magic = le32_to_cpu(READ_ONCE(h->magic));
+	version = le32_to_cpu(READ_ONCE(h->version));
+	hdr_size = le32_to_cpu(READ_ONCE(h->hdr_size));
+	region_size = le64_to_cpu(READ_ONCE(h->region_size));
+	if (magic != MK_CHAN_MAGIC) {
+		pr_err("%s: no channel in the region (magic %#x)\n", link->name, magic);
 		return -ENODEV;
 	}
-	if (le32_to_cpu(READ_ONCE(h->version)) != MK_CHAN_VERSION ||
-	    le32_to_cpu(READ_ONCE(h->hdr_size)) != sizeof(*h)) {
+	if (version != MK_CHAN_VERSION || hdr_size != sizeof(*h)) {
 		pr_err("%s: channel version %u (header %u bytes); this kernel speaks %u\n",
-		       link->name, le32_to_cpu(READ_ONCE(h->version)),
-		       le32_to_cpu(READ_ONCE(h->hdr_size)), MK_CHAN_VERSION);
+		       link->name, version, hdr_size, MK_CHAN_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	if (le64_to_cpu(READ_ONCE(h->region_size)) != size) {
+	if (region_size != size) {
 		pr_err("%s: channel says %llu bytes, region has %llu\n", link->name,
-		       le64_to_cpu(READ_ONCE(h->region_size)), size);
+		       region_size, size);
 		return -EINVAL;
 	}
 	for (i = 0; i < 2; i++) {
@@ -1121,7 +1127,9 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	link->db.func = mk_link_db;
 	link->db.cpu = cpu;
 	link->peer_hb_time = jiffies;
+	/* Our own previous values, read once, so both keep counting up. */
 	link->epoch = le32_to_cpu(READ_ONCE(link->me->epoch));
+	link->beats = le64_to_cpu(READ_ONCE(link->me->heartbeat));
 
 	/* Our rings stay untouched until the handshake says it is safe. */
 	link->state = MK_CHAN_DOWN;
@@ -1381,13 +1389,15 @@ void mk_link_set_fault(struct mk_link *link, enum mk_fault fault)
 static void mk_link_inject_tx_fault(struct mk_link *link)
 {
 	struct mkv_tx *tx = &link->tx;
-	u16 slot = (tx->next_avail - 1) & (tx->dir.num - 1);
-	struct vring_desc *d = &tx->desc[slot];
 	enum mk_fault f = READ_ONCE(link->fault);
+	struct vring_desc *d;
 
-	if (f == MK_FAULT_NONE || f >= MK_FAULT_USED_JUMP ||
+	/* On every publication: test and leave. */
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION) ||
+	    f == MK_FAULT_NONE || f >= MK_FAULT_USED_JUMP ||
 	    tx->next_avail == tx->published)
 		return;
+	d = &tx->desc[(tx->next_avail - 1) & (tx->dir.num - 1)];
 	WRITE_ONCE(link->fault, MK_FAULT_NONE);
 	switch (f) {
 	case MK_FAULT_AVAIL_JUMP:
@@ -1421,7 +1431,8 @@ static bool mk_link_inject_rx_fault(struct mk_link *link)
 	struct mkv_rx *rx = &link->rx;
 	enum mk_fault f = READ_ONCE(link->fault);
 
-	if (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER)
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION) ||
+	    (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER))
 		return false;
 	WRITE_ONCE(link->fault, MK_FAULT_NONE);
 	if (f == MK_FAULT_USED_JUMP) {
