@@ -443,6 +443,8 @@ static int __init mk_transport_init(void)
 	else
 		mk_debugfs_root = debugfs_create_dir("multikernel", NULL);
 	debugfs_create_file("attach", 0600, mk_debugfs_root, NULL, &mk_attach_fops);
+	mk_link_panic_init();
+	mk_host_init();
 	mk_loopback_init();
 	mk_stream_debugfs_init();
 	mk_bench_debugfs_init();

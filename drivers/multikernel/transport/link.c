@@ -32,6 +32,8 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/panic_notifier.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/random.h>
@@ -143,6 +145,7 @@ struct mk_link_stats {
  * @beat: the heartbeat timer
  * @beats: our heartbeat count (the timer only)
  * @closing: mk_link_close() started: never up again
+ * @node: in mk_links, for the panic notifier
  * @rcu: frees the link after pollers are gone
  */
 struct mk_link {
@@ -196,8 +199,13 @@ struct mk_link {
 	struct timer_list beat;
 	u64 beats;
 	bool closing;
+	struct list_head node;
 	struct rcu_head rcu;
 };
+
+/* Every open link, for the panic notifier. */
+static LIST_HEAD(mk_links);
+static DEFINE_SPINLOCK(mk_links_lock);
 
 static const struct class mk_link_class = {
 	.name = "mk_link",
@@ -429,8 +437,11 @@ static void mk_link_beat(struct timer_list *t)
 {
 	struct mk_link *link = from_timer(link, t, beat);
 
-	/* Counted privately: never read back from shared memory. */
-	if (!READ_ONCE(link->frozen))
+	/*
+	 * Counted privately: never read back from shared memory. A kernel in
+	 * panic keeps its timers running while it spins: it must stop beating.
+	 */
+	if (!READ_ONCE(link->frozen) && !panic_in_progress())
 		WRITE_ONCE(link->me->heartbeat, cpu_to_le64(++link->beats));
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(READ_ONCE(heartbeat_ms)));
 }
@@ -1160,6 +1171,9 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	}
 	timer_setup(&link->beat, mk_link_beat, 0);
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(heartbeat_ms));
+	spin_lock(&mk_links_lock);
+	list_add_tail(&link->node, &mk_links);
+	spin_unlock(&mk_links_lock);
 	wake_up_process(link->thread);
 	return link;
 
@@ -1188,6 +1202,9 @@ void mk_link_close(struct mk_link *link)
 {
 	/* Never up again; then no thread, no doorbell, no heartbeat. */
 	WRITE_ONCE(link->closing, true);
+	spin_lock(&mk_links_lock);
+	list_del(&link->node);
+	spin_unlock(&mk_links_lock);
 	mk_doorbell_unregister(&link->db);
 	kthread_stop(link->thread);
 	timer_shutdown_sync(&link->beat);
@@ -1212,6 +1229,38 @@ void mk_link_close(struct mk_link *link)
 	kfree_rcu(link, rcu);
 }
 EXPORT_SYMBOL_GPL(mk_link_close);
+
+/*
+ * A kernel that panics says so on every link and rings each peer, so its
+ * peers take the links down at once instead of after the heartbeat
+ * timeout. Nothing here may sleep or wait: a lock another CPU held when
+ * it stopped is skipped.
+ */
+static int mk_link_panic(struct notifier_block *nb, unsigned long ev, void *arg)
+{
+	struct mk_link *link;
+
+	if (!spin_trylock(&mk_links_lock))
+		return NOTIFY_DONE;
+	list_for_each_entry(link, &mk_links, node) {
+		smp_store_release(&link->me->state, cpu_to_le32(MK_CHAN_DOWN));
+		mk_doorbell_ring(READ_ONCE(link->peer_db));
+	}
+	spin_unlock(&mk_links_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_link_panic_nb = {
+	.notifier_call = mk_link_panic,
+};
+
+/**
+ * mk_link_panic_init() - tell the peers when this kernel panics
+ */
+void mk_link_panic_init(void)
+{
+	atomic_notifier_chain_register(&panic_notifier_list, &mk_link_panic_nb);
+}
 
 /**
  * mk_link_device() - the device of a link
@@ -1572,7 +1621,7 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		"tx_full %llu\ntx_waits %llu\n"
 		"rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
 		"rx_completion_doorbells %llu\nirqs %llu\n"
-		"violations %llu\nresets %llu\nups %llu\n",
+		"violations %llu\nresets %llu\nups %llu\nclient %s\n",
 		READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
 		READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
 		READ_ONCE(link->peer_db),
@@ -1582,5 +1631,6 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		READ_ONCE(s->rx_msgs), READ_ONCE(s->rx_bytes), batches,
 		batches ? READ_ONCE(s->rx_msgs) / batches : 0,
 		READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
-		READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups));
+		READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups),
+		READ_ONCE(link->ops) ? "yes" : "no");
 }

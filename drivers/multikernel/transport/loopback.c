@@ -424,7 +424,7 @@ struct mk_link *mk_link_find(const char *name)
 			if (lo->end[i] && !strcmp(mk_link_name(lo->end[i]), name))
 				found = lo->end[i];
 	mutex_unlock(&mk_loopback_lock);
-	return found ?: mk_chan_find(name);
+	return found ?: mk_chan_find(name) ?: mk_host_find(name);
 }
 EXPORT_SYMBOL_GPL(mk_link_find);
 

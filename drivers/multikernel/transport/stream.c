@@ -23,8 +23,11 @@
  * Sizes are log-uniform between min (default 1) and max (default 64 KiB)
  * unless sizes=uniform; min=max gives fixed-size messages.
  *
- * LINK is a link end's name (loN.a, loN.b, chanN): from= and to= must be the
- * two ends of one channel.
+ * LINK is a link end's name (loN.a, loN.b, chanN, mkI.C): from= and to= must
+ * be the two ends of one channel. Between two kernels each runs its half:
+ * from= alone only sends, to= alone only receives and checks count
+ * messages (start it first; the figures of a receive-only run time the
+ * stream from its first message to its last).
  */
 
 #define pr_fmt(fmt) "mk_stream: " fmt
@@ -55,6 +58,7 @@ struct mk_stream_hdr {
  * @expect: next sequence number
  * @resync: a reset happened: take the next sequence number as it comes
  * @buf: private copy of one message
+ * @first_ns: when the first message arrived
  * @done: woken when a message arrives
  */
 struct mk_stream_rx {
@@ -63,6 +67,7 @@ struct mk_stream_rx {
 	u64 expect;
 	bool resync;
 	u8 *buf;
+	u64 first_ns;
 	wait_queue_head_t done;
 };
 
@@ -148,6 +153,8 @@ static void mk_stream_rx_cb(struct mk_link *link, const void *data, size_t len,
 	struct mk_stream_hdr h;
 	u64 seq;
 
+	if (!st->first_ns)
+		st->first_ns = ktime_get_ns();
 	/* Shared memory may change under us: check a private copy. */
 	memcpy(st->buf, data, len);
 	if (len >= sizeof(h)) {
@@ -240,8 +247,9 @@ static bool mk_stream_wait_up(struct mk_link *link, long timeout)
 
 /**
  * mk_stream_run() - stream messages from @tx to @rx and check them
- * @tx: sending link end
- * @rx: receiving link end (its client is attached for the run)
+ * @tx: sending link end, or NULL to only receive (@cfg->count messages)
+ * @rx: receiving link end (its client is attached for the run), or NULL
+ *	to only send (the peer kernel checks)
  * @cfg: what to send
  * @res: results; figures are filled even on failure
  *
@@ -273,17 +281,20 @@ int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 	st->cfg = cfg;
 	st->res = res;
 	init_waitqueue_head(&st->done);
-	ret = mk_link_attach_client(rx, &mk_stream_ops, st);
+	ret = rx ? mk_link_attach_client(rx, &mk_stream_ops, st) : 0;
 	if (ret)
 		goto free;
-	if (!mk_stream_wait_up(tx, timeout) || !mk_stream_wait_up(rx, timeout)) {
+	if ((tx && !mk_stream_wait_up(tx, timeout)) ||
+	    (rx && !mk_stream_wait_up(rx, timeout))) {
 		ret = -ENOTCONN;
 		goto detach;
 	}
 
-	db0 = mk_link_doorbells_sent(tx);
+	db0 = tx ? mk_link_doorbells_sent(tx) : 0;
 	ns0 = ktime_get_ns();
-	for (seq = 0; seq < cfg->count; seq++) {
+	if (!tx)
+		res->sent = cfg->count;
+	for (seq = 0; tx && seq < cfg->count; seq++) {
 		u32 len = mk_stream_len(cfg, &rnd);
 		unsigned int flags = 0;
 
@@ -317,9 +328,10 @@ retry:
 			break;
 		}
 	}
-	mk_link_flush(tx);
+	if (tx)
+		mk_link_flush(tx);
 	/* Everything sent must arrive, or be accounted lost in a reset. */
-	if (!wait_event_timeout(st->done,
+	if (rx && !wait_event_timeout(st->done,
 				READ_ONCE(res->received) + READ_ONCE(res->errors) +
 				READ_ONCE(res->lost_in_reset) >= res->sent,
 				timeout) && !ret) {
@@ -327,12 +339,13 @@ retry:
 		       res->sent - res->received - res->lost_in_reset, res->sent);
 		ret = -ETIMEDOUT;
 	}
-	res->ns = ktime_get_ns() - ns0;
-	res->doorbells = mk_link_doorbells_sent(tx) - db0;
+	res->ns = ktime_get_ns() - (tx || !st->first_ns ? ns0 : st->first_ns);
+	res->doorbells = tx ? mk_link_doorbells_sent(tx) - db0 : 0;
 	if (!ret && (res->errors || (!cfg->reset_ok && res->lost_in_reset)))
 		ret = -EIO;
 detach:
-	mk_link_detach_client(rx);
+	if (rx)
+		mk_link_detach_client(rx);
 free:
 	if (st)
 		kvfree(st->buf);
@@ -409,6 +422,7 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	char *buf, *p, *tok, dir[4] = "ab";
 	struct mk_link *from = NULL, *to = NULL;
 	struct mk_loopback *lo = NULL;
+	bool want_from = false, want_to = false;
 	unsigned int v, secs = 30;
 	int ret;
 
@@ -422,6 +436,8 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	while ((tok = strsep(&p, " \t\n")) && !ret) {
 		if (!*tok)
 			continue;
+		want_from |= !strncmp(tok, "from=", 5);
+		want_to |= !strncmp(tok, "to=", 3);
 		if (sscanf(tok, "lo=%u", &v) == 1)
 			lo = mk_loopback_find(v);
 		else if (!strncmp(tok, "from=", 5))
@@ -458,7 +474,8 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 		from = mk_loopback_end(lo, dir[0] == 'b');
 		to = mk_loopback_end(lo, dir[0] == 'a');
 	}
-	if (!from || !to || from == to)
+	if ((!from && !to) || from == to || (want_from && !from) ||
+	    (want_to && !to))
 		return -ENOENT;
 	if (!cfg.min_len || cfg.max_len > SZ_64K)
 		return -EINVAL;

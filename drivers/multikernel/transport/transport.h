@@ -41,5 +41,20 @@ void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);
 u64 mk_link_stat(struct mk_link *link, const char *name);
+void mk_link_panic_init(void);
+
+#ifdef CONFIG_MULTIKERNEL_INSTANCES
+void mk_host_init(void);
+struct mk_link *mk_host_find(const char *name);
+#else
+static inline void mk_host_init(void)
+{
+}
+
+static inline struct mk_link *mk_host_find(const char *name)
+{
+	return NULL;
+}
+#endif
 
 #endif /* _MK_TRANSPORT_INTERNAL_H */
