@@ -35,6 +35,7 @@
 #include <asm/bootparam.h>
 #include <asm/e820/types.h>
 #include <asm/msr-index.h>
+#include <asm/multikernel.h>
 #include <asm/setup.h>
 #include <asm/smp.h>
 #include <asm/tsc.h>
@@ -92,9 +93,6 @@ static_assert(offsetof(struct mk_tramp_params, gdt_limit) == 38);
 static_assert(offsetof(struct mk_tramp_params, jump64) == 44);
 static_assert(offsetof(struct mk_tramp_params, port) == 50);
 static_assert(sizeof(struct mk_tramp_params) <= 56);
-
-extern const u8 mk_tramp_start[], mk_tramp_end[], mk_tramp_pm32[],
-	mk_tramp_lm64[], mk_tramp_gdt[], mk_tramp_gdt_end[], mk_tramp_params[];
 
 static phys_addr_t mk_low;
 
@@ -302,7 +300,7 @@ static void mk_sipi(u32 apicid, phys_addr_t start)
 		apic_icr_write(APIC_DM_STARTUP | (start >> PAGE_SHIFT), apicid);
 		safe_apic_wait_icr_idle();
 		local_irq_restore(flags);
-		udelay(200);
+		usleep_range(200, 300);
 	}
 }
 
@@ -386,7 +384,7 @@ void mk_arch_instance_stop(unsigned int cpu)
 	u32 apicid = cpu_physical_id(cpu);
 
 	mk_init_ipi(apicid, true);
-	udelay(100);
+	usleep_range(100, 200);
 	mk_init_ipi(apicid, false);
 }
 

@@ -1243,6 +1243,7 @@ static int mk_link_panic(struct notifier_block *nb, unsigned long ev, void *arg)
 	if (!spin_trylock(&mk_links_lock))
 		return NOTIFY_DONE;
 	list_for_each_entry(link, &mk_links, node) {
+		/* Whatever we wrote before is visible before "down". */
 		smp_store_release(&link->me->state, cpu_to_le32(MK_CHAN_DOWN));
 		mk_doorbell_ring(READ_ONCE(link->peer_db));
 	}

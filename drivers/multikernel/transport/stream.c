@@ -233,6 +233,12 @@ static u32 mk_stream_len(const struct mk_stream_cfg *cfg, u64 *rnd)
 	return clamp(len, lo, hi);
 }
 
+static bool mk_stream_done(const struct mk_stream_result *res)
+{
+	return READ_ONCE(res->received) + READ_ONCE(res->errors) +
+	       READ_ONCE(res->lost_in_reset) >= res->sent;
+}
+
 static bool mk_stream_wait_up(struct mk_link *link, long timeout)
 {
 	unsigned long end = jiffies + timeout;
@@ -331,10 +337,9 @@ retry:
 	if (tx)
 		mk_link_flush(tx);
 	/* Everything sent must arrive, or be accounted lost in a reset. */
-	if (rx && !wait_event_timeout(st->done,
-				READ_ONCE(res->received) + READ_ONCE(res->errors) +
-				READ_ONCE(res->lost_in_reset) >= res->sent,
-				timeout) && !ret) {
+	/* Interruptible: a receive-only run may wait long for its sender. */
+	if (rx && wait_event_interruptible_timeout(st->done, mk_stream_done(res),
+						   timeout) <= 0 && !ret) {
 		pr_err("%s: %llu of %llu messages never arrived\n", mk_link_name(rx),
 		       res->sent - res->received - res->lost_in_reset, res->sent);
 		ret = -ETIMEDOUT;

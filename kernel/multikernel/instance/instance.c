@@ -118,7 +118,7 @@ struct mk_instance {
 	struct kobject kobj;
 	struct list_head node;
 	int id;
-	struct mutex lock;
+	struct mutex lock;	/* everything below */
 	enum mk_inst_state state;
 	int cpu;
 	struct mk_pool *pool;
@@ -283,9 +283,9 @@ static void mk_instance_poll(struct work_struct *work)
 		pr_err("instance %d did not reach userspace in %u s (stage: %s)\n",
 		       inst->id, inst->timeout_s, mk_stage_names[stage]);
 		inst->state = MK_FAILED;
-	} else {
-		schedule_delayed_work(&inst->poll, msecs_to_jiffies(MK_POLL_MS));
 	}
+	if (inst->state == MK_STARTING || inst->state == MK_RUNNING)
+		schedule_delayed_work(&inst->poll, msecs_to_jiffies(MK_POLL_MS));
 out:
 	mutex_unlock(&inst->lock);
 }

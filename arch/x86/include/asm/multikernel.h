@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * x86 internals of the multikernel doorbell: what arch/x86/kernel needs to
- * show and count it. Users of the doorbell include
+ * x86 internals of the multikernel doorbell (what arch/x86/kernel needs to
+ * show and count it) and of the instance start. Users of the doorbell include
  * <linux/multikernel/doorbell.h> instead.
  */
 #ifndef _ASM_X86_MULTIKERNEL_H
@@ -24,5 +24,9 @@ static inline u64 mk_doorbell_irq_count(unsigned int cpu)
 	return 0;
 }
 #endif
+
+/* The start trampoline of spawned instances (trampoline.S), for spawn.c. */
+extern const u8 mk_tramp_start[], mk_tramp_end[], mk_tramp_pm32[],
+	mk_tramp_lm64[], mk_tramp_gdt[], mk_tramp_gdt_end[], mk_tramp_params[];
 
 #endif /* _ASM_X86_MULTIKERNEL_H */
