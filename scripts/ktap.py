@@ -13,6 +13,13 @@ Counted as tests, per boot:
   - '<boot>: finished': the boot reached the end of its tests in time;
   - '<boot>: kernel log clean': no BUG, WARNING, KASAN, lockdep, Oops,
     panic, hung task or RCU stall report on the console.
+
+A boot that starts a second kernel also has instance.log, that kernel's
+console: its KTAP lines come prefixed 'mktap: ' through /dev/kmsg and are
+counted once each as '<boot>: instance: NAME' (failed if any of the
+instance's boots failed it), and '<boot>: instance kernel log clean' is
+the same check on its console, where the panics the tests trigger on
+purpose (sysrq) are the only ones allowed.
 """
 import os
 import re
@@ -22,6 +29,8 @@ RESULT = re.compile(r'^(\s*)(not ok|ok) (\d+)\s*-?\s*(.*?)\s*$')
 DIRECTIVE = re.compile(r'\s+#\s*(SKIP|TODO)\b(.*)$', re.I)
 SUBTEST = re.compile(r'^\s*# Subtest: (.*)$')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+MKTAP = re.compile(r'^(?:\[\s*\d+\.\d+\]\s?)?mktap: (.*)$')
+DELIBERATE = re.compile(r'Kernel panic - not syncing: sysrq triggered crash')
 SPLAT = re.compile(r'BUG:|WARNING:|Oops|Kernel panic|UBSAN:|'
                    r'INFO: task .* blocked|detected stalls|'
                    r'general protection fault|kernel BUG at')
@@ -101,6 +110,21 @@ def main(rundirs):
                '; '.join(splats[:3]))
         for s in splats[:20]:
             print(f'      {s}')
+        inst = read('instance.log')
+        if inst:
+            worst = {}
+            lines = [m.group(1) for m in map(MKTAP.match, inst.splitlines()) if m]
+            for name, st, detail in parse_ktap(lines):
+                if name not in worst or st == 'fail':
+                    worst[name] = (st, detail)
+            for name, (st, detail) in worst.items():
+                report(f'{boot}: instance: {name}', st, detail)
+            splats = [l.strip() for l in inst.splitlines()
+                      if SPLAT.search(l) and not DELIBERATE.search(l)]
+            report(f'{boot}: instance kernel log clean',
+                   'fail' if splats else 'pass', '; '.join(splats[:3]))
+            for s in splats[:20]:
+                print(f'      {s}')
 
     total = f'{passed} passed, {failed} failed'
     if skipped:

@@ -26,8 +26,17 @@ install -m 0755 "$MK_ROOT/tests/vm/init" "$STAGE/init"
 
 CFLAGS=(-static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 	-I"$MK_ROOT/tests/vm" -I"$MK_ROOT/include/uapi")
-for dir in "$MK_ROOT"/tests/vm/*/; do
-	boot=$(basename "$dir")
+# Helper programs of the tests, and the instance loader, in /bin.
+for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkload.c; do
+	[ -e "$src" ] || continue
+	gcc "${CFLAGS[@]}" -o "$STAGE/bin/$(basename "${src%.c}")" "$src" -lpthread
+done
+# Each boot's tests; a boot's instance/ holds what its spawned kernel runs.
+for dir in "$MK_ROOT"/tests/vm/*/ "$MK_ROOT"/tests/vm/*/instance/; do
+	[ -d "$dir" ] || continue
+	boot=${dir#"$MK_ROOT"/tests/vm/}
+	boot=${boot%/}
+	[ "$boot" = bin ] && continue
 	mkdir -p "$STAGE/tests/$boot"
 	for src in "$dir"*.c; do
 		[ -e "$src" ] || continue
@@ -37,6 +46,10 @@ for dir in "$MK_ROOT"/tests/vm/*/; do
 	for dts in "$dir"*.dts; do
 		[ -e "$dts" ] || continue
 		dtc -q -I dts -O dtb -o "$STAGE/tests/$boot/$(basename "${dts%.dts}").dtb" "$dts"
+	done
+	for inc in "$dir"*.inc; do
+		[ -e "$inc" ] || continue
+		install -m 0644 "$inc" "$STAGE/tests/$boot/"
 	done
 	for sh in "$dir"*.sh; do
 		[ -e "$sh" ] || continue

@@ -9,8 +9,12 @@
 #   console.log  the kernel console (ttyS0)
 #   ktap.log     the KTAP results (ttyS1)
 #   status       "ok", "timeout" or "qemu-exit N"
+#   instance.log the console of a spawned instance (third serial port)
 # The kernel command line of each boot is in tests/vm/BOOT/cmdline;
 # MK_VM_APPEND adds to it (e.g. transport_kunit.stream_count=10000).
+# tests/vm/BOOT/vm.conf may set MEM (guest memory) and INSTANCE=1: the
+# initramfs then also holds /mk/bzImage and /mk/instance.cpio.gz (the test
+# initramfs itself), for the host to start a second kernel with.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -39,6 +43,22 @@ RUN=$MK_CACHE/runs/$BOOT
 rm -rf "$RUN"
 mkdir -p "$RUN"
 
+MEM=1G
+INSTANCE=0
+# shellcheck source=/dev/null
+[ -f "$MK_ROOT/tests/vm/$BOOT/vm.conf" ] && . "$MK_ROOT/tests/vm/$BOOT/vm.conf"
+if [ "$INSTANCE" = 1 ]; then
+	# Concatenated cpio archives: the kernel unpacks them in turn.
+	mkdir -p "$RUN/extra/mk"
+	cp "$KERNEL" "$RUN/extra/mk/bzImage"
+	cp "$INITRD" "$RUN/extra/mk/instance.cpio.gz"
+	(cd "$RUN/extra" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 > "$RUN/extra.cpio.gz"
+	cat "$INITRD" "$RUN/extra.cpio.gz" > "$RUN/initrd"
+	rm -rf "$RUN/extra" "$RUN/extra.cpio.gz"
+	INITRD=$RUN/initrd
+fi
+
 extra=$(grep -v '^#' "$MK_ROOT/tests/vm/$BOOT/cmdline" 2>/dev/null | tr '\n' ' ' || true)
 append="console=ttyS0 panic=-1 mktest.boot=$BOOT $extra ${MK_VM_APPEND:-}"
 if [ "$FILTER" != '*' ]; then
@@ -48,13 +68,15 @@ fi
 mk_log "boot $BOOT: $append"
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp 4 -m 1G \
+	-accel tcg,thread=multi -cpu max -smp 4 -m "$MEM" \
 	-display none -monitor none -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
 	-serial file:"$RUN/console.log" -serial file:"$RUN/ktap.log" \
+	-serial file:"$RUN/instance.log" \
 	</dev/null
 rc=$?
 set -e
+rm -f "$RUN/initrd"
 case $rc in
 0) echo ok > "$RUN/status" ;;
 124|137) echo timeout > "$RUN/status" ;;
