@@ -1,0 +1,1 @@
+../main/zz_kmemleak.sh
