@@ -27,6 +27,7 @@
 #include <linux/kernel.h>
 #include <linux/memblock.h>
 #include <linux/sizes.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/multikernel/instance.h>
 
@@ -37,7 +38,6 @@
 #include <asm/msr-index.h>
 #include <asm/multikernel.h>
 #include <asm/setup.h>
-#include <asm/smp.h>
 #include <asm/tsc.h>
 
 /* The low block: the trampoline page, then the page tables. */
@@ -127,23 +127,23 @@ int mk_arch_image_check(const void *buf, size_t len, const char **why)
 
 	*why = NULL;
 	if (len < sizeof(struct boot_params) ||
-	    le16_to_cpu(h->boot_flag) != 0xaa55 ||
-	    le32_to_cpu(h->header) != 0x53726448) {
+	    h->boot_flag != 0xaa55 ||
+	    h->header != 0x53726448) {
 		*why = "not a bzImage (no boot sector or 'HdrS' header)";
 		return -ENOEXEC;
 	}
-	if (le16_to_cpu(h->version) < 0x020c) {
+	if (h->version < 0x020c) {
 		*why = "boot protocol older than 2.12";
 		return -ENOEXEC;
 	}
-	if (!(le16_to_cpu(h->xloadflags) & XLF_KERNEL_64) ||
+	if (!(h->xloadflags & XLF_KERNEL_64) ||
 	    !h->relocatable_kernel) {
 		*why = "not a relocatable kernel with a 64-bit entry";
 		return -ENOEXEC;
 	}
 	setup = ((h->setup_sects ?: 4) + 1) * 512;
-	if (setup >= len || len - setup > le32_to_cpu(h->init_size) ||
-	    !is_power_of_2(le32_to_cpu(h->kernel_alignment))) {
+	if (setup >= len || len - setup > h->init_size ||
+	    !is_power_of_2(h->kernel_alignment)) {
 		*why = "truncated or inconsistent setup header";
 		return -ENOEXEC;
 	}
@@ -209,7 +209,7 @@ static int mk_layout(const struct mk_arch_start *s, u64 *entry, u64 *bp_phys,
 {
 	const struct setup_header *h = s->kernel + offsetof(struct boot_params, hdr);
 	size_t setup = ((h->setup_sects ?: 4) + 1) * 512;
-	u64 align = le32_to_cpu(h->kernel_alignment);
+	u64 align = h->kernel_alignment;
 	u64 end = s->ram_base + s->ram_size;
 	u64 load, initrd = 0, cmd;
 	size_t hdr_len, cmdlen = strlen(s->cmdline) + 1;
@@ -225,11 +225,11 @@ static int mk_layout(const struct mk_arch_start *s, u64 *entry, u64 *bp_phys,
 	}
 	if (s->initrd_size)
 		initrd = ALIGN_DOWN(end - s->initrd_size, PAGE_SIZE);
-	if (load + le32_to_cpu(h->init_size) > (initrd ?: end)) {
+	if (load + h->init_size > (initrd ?: end)) {
 		*why = "memory too small for this kernel and initrd";
 		return -E2BIG;
 	}
-	if (cmdlen > min_t(u32, le32_to_cpu(h->cmdline_size) + 1, PAGE_SIZE)) {
+	if (cmdlen > min_t(u32, h->cmdline_size + 1, PAGE_SIZE)) {
 		*why = "command line longer than the kernel accepts";
 		return -E2BIG;
 	}
