@@ -9,28 +9,7 @@ N=100000
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in mktest.stream_count=*) N=${arg#mktest.stream_count=} ;; esac
 done
-S=$DBG/stream
-# In a shell of its own, with no children whose exit could interrupt the
-# write (a signal ends a stream early).
-run_stream() {
-	sh -c '{ echo "$1" >&3 && cat <&3; } 3<>"$2"' sh "$1" "$S"
-}
-client_on() {
-	grep -q '^client yes' "$DBG/links/$1/stats"
-}
-
-rsh "sh -c '{ echo to=chan1 count=$N timeout=900 >&3 && cat <&3; } 3<>$S' > /tmp/rx.out 2>&1 < /dev/null &"
-run_stream "to=mk1.1 count=$N timeout=900" > /tmp/host_rx.out 2>&1 &
-rx=$!
-check receivers_attached "wait_for 60 'rsh grep -q ^client.yes $DBG/links/chan1/stats' && wait_for 60 client_on mk1.1"
-rsh "sh -c '{ echo from=chan1 count=$N timeout=900 >&3 && cat <&3; } 3<>$S' > /tmp/tx.out 2>&1 < /dev/null &"
-run_stream "from=mk1.1 count=$N timeout=900" > /tmp/host_tx.out 2>&1
-wait $rx
-wait_for 900 'rsh grep -q status /tmp/rx.out && rsh grep -q status /tmp/tx.out'
-rsh cat /tmp/rx.out > /tmp/inst_rx.out
-rsh cat /tmp/tx.out > /tmp/inst_tx.out
-
-val() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+check both_ways_done "stream_both_ways $N"
 check host_to_instance_sent "[ \"\$(val /tmp/host_tx.out status)\" = 0 ] && [ \"\$(val /tmp/host_tx.out sent)\" = $N ]"
 check host_to_instance_all_arrived_intact "[ \"\$(val /tmp/inst_rx.out status)\" = 0 ] && [ \"\$(val /tmp/inst_rx.out received)\" = $N ] && [ \"\$(val /tmp/inst_rx.out errors)\" = 0 ]"
 check instance_to_host_sent "[ \"\$(val /tmp/inst_tx.out status)\" = 0 ] && [ \"\$(val /tmp/inst_tx.out sent)\" = $N ]"
