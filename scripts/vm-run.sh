@@ -12,7 +12,8 @@
 #   instance.log the console of a spawned instance (third serial port)
 # The kernel command line of each boot is in tests/vm/BOOT/cmdline;
 # MK_VM_APPEND adds to it (e.g. transport_kunit.stream_count=10000).
-# tests/vm/BOOT/vm.conf may set MEM (guest memory) and INSTANCE=1: the
+# tests/vm/BOOT/vm.conf may set MEM (guest memory), VM_TIMEOUT (seconds,
+# when neither -t nor MK_VM_TIMEOUT says) and INSTANCE=1: the
 # initramfs then also holds /mk/bzImage and /mk/instance.cpio.gz (the test
 # initramfs itself), for the host to start a second kernel with.
 set -euo pipefail
@@ -20,7 +21,7 @@ set -euo pipefail
 
 CFG=test
 FILTER='*'
-TIMEOUT=${MK_VM_TIMEOUT:-900}
+TIMEOUT=
 while getopts c:f:t: opt; do
 	case $opt in
 	c) CFG=$OPTARG ;;
@@ -45,8 +46,10 @@ mkdir -p "$RUN"
 
 MEM=1G
 INSTANCE=0
+VM_TIMEOUT=900
 # shellcheck source=/dev/null
 [ -f "$MK_ROOT/tests/vm/$BOOT/vm.conf" ] && . "$MK_ROOT/tests/vm/$BOOT/vm.conf"
+TIMEOUT=${TIMEOUT:-${MK_VM_TIMEOUT:-$VM_TIMEOUT}}
 if [ "$INSTANCE" = 1 ]; then
 	# Concatenated cpio archives: the kernel unpacks them in turn.
 	mkdir -p "$RUN/extra/mk"
