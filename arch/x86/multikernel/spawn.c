@@ -112,6 +112,12 @@ void __init mk_spawn_reserve_low(void)
 		pr_warn("no 64 KiB below 1 MiB: instances cannot be started\n");
 }
 
+/* Bytes of the real-mode part of a bzImage, before the kernel proper. */
+static size_t mk_setup_size(const struct setup_header *h)
+{
+	return ((h->setup_sects ?: 4) + 1) * 512;
+}
+
 /**
  * mk_arch_image_check() - is @buf a bzImage this code can start?
  * @buf: the file
@@ -141,7 +147,7 @@ int mk_arch_image_check(const void *buf, size_t len, const char **why)
 		*why = "not a relocatable kernel with a 64-bit entry";
 		return -ENOEXEC;
 	}
-	setup = ((h->setup_sects ?: 4) + 1) * 512;
+	setup = mk_setup_size(h);
 	if (setup >= len || len - setup > h->init_size ||
 	    !is_power_of_2(h->kernel_alignment)) {
 		*why = "truncated or inconsistent setup header";
@@ -208,7 +214,7 @@ static int mk_layout(const struct mk_arch_start *s, u64 *entry, u64 *bp_phys,
 		     const char **why)
 {
 	const struct setup_header *h = s->kernel + offsetof(struct boot_params, hdr);
-	size_t setup = ((h->setup_sects ?: 4) + 1) * 512;
+	size_t setup = mk_setup_size(h);
 	u64 align = h->kernel_alignment;
 	u64 end = s->ram_base + s->ram_size;
 	u64 load, initrd = 0, cmd;

@@ -889,7 +889,7 @@ long mk_instance_kexec_file_load(int kernel_fd, int initrd_fd,
 	void *kernel = NULL, *initrd = NULL;
 	struct mk_instance *inst;
 	size_t klen = 0, ilen = 0;
-	char *cmdline = NULL;
+	char *cmdline = NULL, *trimmed;
 	const char *why;
 	ssize_t n;
 	long ret;
@@ -918,8 +918,9 @@ long mk_instance_kexec_file_load(int kernel_fd, int initrd_fd,
 		cmdline = NULL;
 		goto put;
 	}
-	if (strlen(cmdline) != strlen(strim(cmdline)))
-		memmove(cmdline, strim(cmdline), strlen(strim(cmdline)) + 1);
+	/* Trimmed in place: the pointer kept is the one to free. */
+	trimmed = strim(cmdline);
+	memmove(cmdline, trimmed, strlen(trimmed) + 1);
 	n = kernel_read_file_from_fd(kernel_fd, 0, &kernel, INT_MAX, NULL,
 				     READING_KEXEC_IMAGE);
 	if (n < 0) {
