@@ -14,9 +14,12 @@
  *                       multikernel,doorbell-cpu = <N>;        (optional)
  *
  * TARGET is the doorbell target of the host's CPU (on x86 its physical APIC
- * ID); given, it overrides what the host publishes in the region. N is the
- * CPU of this kernel that takes the link's doorbells (default: the first
- * online CPU).
+ * ID); given, it overrides what the host publishes in the region (the host
+ * gives it to the instances it starts). Without it the link rings what the
+ * region says only if that is one of this kernel's own CPUs (a channel
+ * within one kernel, for tests): another kernel's CPUs cannot be told from
+ * here. N is the CPU of this kernel that takes the link's doorbells
+ * (default: the first online CPU).
  *
  * Both forms can also be handed over at run time by writing them to
  * /sys/kernel/debug/multikernel/attach (text for the parameter form, the
@@ -291,6 +294,8 @@ struct mk_link *mk_chan_attach(const struct mk_chan_attach *a)
 		kfree(c);
 		return ERR_PTR(ret);
 	}
+	if (!a->has_peer_doorbell)
+		mk_link_set_peer_cpus(c->link, cpu_online_mask);
 	c->dbg = mk_link_debugfs_add(c->link);
 	list_add_tail(&c->node, &mk_chans);
 	mutex_unlock(&mk_chans_lock);
@@ -325,26 +330,6 @@ static int mk_chan_detach(const char *name)
 	kfree(found);
 	return 0;
 }
-
-/**
- * mk_chan_find() - an attached channel's link by name
- * @name: "chanN"
- *
- * Return: the link, or NULL.
- */
-struct mk_link *mk_chan_find(const char *name)
-{
-	struct mk_link *link = NULL;
-	struct mk_chan *c;
-
-	mutex_lock(&mk_chans_lock);
-	list_for_each_entry(c, &mk_chans, node)
-		if (!strcmp(mk_link_name(c->link), name))
-			link = c->link;
-	mutex_unlock(&mk_chans_lock);
-	return link;
-}
-EXPORT_SYMBOL_GPL(mk_chan_find);
 
 static ssize_t mk_attach_write(struct file *f, const char __user *ubuf,
 			       size_t n, loff_t *pos)

@@ -4,10 +4,12 @@
  *
  * When an instance is about to start (MK_INSTANCE_PREPARE), every channel
  * it is to have is carved from its pool, formatted and opened as side 0,
- * and its "mk_channel=SIZE@ADDR" joins the instance's command line; the
- * instance attaches side 1 at boot. Channel 0 carries the rpmsg bus; with
- * mk_transport.instance_raw_channels=N, N more channels stay raw (no rpmsg,
- * for transport streams). Links are named mkI.C (instance I, channel C).
+ * and its "mk_channel=SIZE@ADDR,db=TARGET" joins the instance's command
+ * line; the instance attaches side 1 at boot and rings TARGET, our doorbell
+ * CPU, whatever the region says; we ring the instance only on its own CPU.
+ * Channel 0 carries the rpmsg bus; with mk_transport.instance_raw_channels=N,
+ * N more channels stay raw (no rpmsg, for transport streams). Links are
+ * named mkI.C (instance I, channel C).
  *
  * A channel lives as long as the instance's memory: it survives stops and
  * restarts (the restarted kernel attaches again and the handshake starts a
@@ -17,6 +19,7 @@
 
 #define pr_fmt(fmt) "mk_host: " fmt
 
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/list.h>
@@ -25,6 +28,7 @@
 #include <linux/notifier.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/multikernel/doorbell.h>
 #include <linux/multikernel/instance.h>
 #include <linux/multikernel/pool.h>
 
@@ -58,6 +62,7 @@ static const struct mk_chan_geometry mk_host_geometry = {
  * @size: its size
  * @map: our mapping of it
  * @link: side 0
+ * @db_target: where the instance rings us
  * @dbg: its debugfs directory
  */
 struct mk_host_chan {
@@ -69,6 +74,7 @@ struct mk_host_chan {
 	u64 size;
 	void *map;
 	struct mk_link *link;
+	u32 db_target;
 	struct dentry *dbg;
 };
 
@@ -119,6 +125,8 @@ static struct mk_host_chan *mk_host_create(struct mk_instance *inst,
 		ret = PTR_ERR(c->link);
 		goto unmap;
 	}
+	/* The CPU mk_link_open() took: it has a target. */
+	mk_doorbell_cpu_target(cpu, &c->db_target);
 	mk_link_set_peer_instance(c->link, c->instance);
 	c->dbg = mk_link_debugfs_add(c->link);
 	if (index == 0 && IS_ENABLED(CONFIG_MULTIKERNEL_RPMSG))
@@ -166,8 +174,13 @@ static int mk_host_prepare(struct mk_instance *inst)
 			}
 			list_add_tail(&c->node, &mk_host_chans);
 		}
-		ret = mk_instance_add_param(inst, "mk_channel=%llu@%#llx%s",
-					    c->size, (u64)c->phys,
+		/*
+		 * The instance may only have us ring its own CPU, which can
+		 * change between two starts; and it rings where we say.
+		 */
+		mk_link_set_peer_cpus(c->link, cpumask_of(mk_instance_cpu(inst)));
+		ret = mk_instance_add_param(inst, "mk_channel=%llu@%#llx,db=%#x%s",
+					    c->size, (u64)c->phys, c->db_target,
 					    i ? ",raw" : "");
 	}
 	mutex_unlock(&mk_host_lock);
@@ -222,25 +235,6 @@ static int mk_host_event(struct notifier_block *nb, unsigned long ev, void *data
 static struct notifier_block mk_host_nb = {
 	.notifier_call = mk_host_event,
 };
-
-/**
- * mk_host_find() - a link to an instance, by name
- * @name: mkI.C
- *
- * Return: the link, or NULL. Valid until the instance's memory goes.
- */
-struct mk_link *mk_host_find(const char *name)
-{
-	struct mk_link *link = NULL;
-	struct mk_host_chan *c;
-
-	mutex_lock(&mk_host_lock);
-	list_for_each_entry(c, &mk_host_chans, node)
-		if (!strcmp(mk_link_name(c->link), name))
-			link = c->link;
-	mutex_unlock(&mk_host_lock);
-	return link;
-}
 
 /**
  * mk_host_init() - follow the instances this kernel starts

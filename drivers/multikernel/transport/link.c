@@ -26,6 +26,7 @@
 #define pr_fmt(fmt) "mk_link: " fmt
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/device.h>
@@ -63,6 +64,15 @@ module_param(heartbeat_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(heartbeat_timeout_ms,
 		 "A peer whose heartbeat stays still this long is dead (default 5000)");
 
+static unsigned int flap_backoff_max_ms = 5000;
+module_param(flap_backoff_max_ms, uint, 0644);
+MODULE_PARM_DESC(flap_backoff_max_ms,
+		 "Longest wait before a link that keeps failing comes up again (default 5000, 0: no backoff)");
+
+/* A link that stays up this long is healthy again: no more backoff. */
+#define MK_LINK_STABLE_MS	2000
+#define MK_LINK_BACKOFF_MIN_MS	10
+
 #define MK_LINK_FEATURES	(MK_CHAN_F_EVENT_IDX | MK_CHAN_F_HEARTBEAT)
 
 /**
@@ -81,6 +91,10 @@ MODULE_PARM_DESC(heartbeat_timeout_ms,
  * @violations: protocol violations seen in the peer's data
  * @resets: times the link went down
  * @ups: times the link came up
+ * @backoffs: times the link waited before coming up again, because it
+ *	had gone down soon after coming up
+ * @peer_doorbell_refused: doorbell targets the peer published that name no
+ *	CPU it may own
  */
 struct mk_link_stats {
 	u64 tx_msgs;
@@ -97,6 +111,8 @@ struct mk_link_stats {
 	u64 violations;
 	u64 resets;
 	u64 ups;
+	u64 backoffs;
+	u64 peer_doorbell_refused;
 };
 
 /**
@@ -109,14 +125,20 @@ struct mk_link_stats {
  * @peer: the peer's side block, in the region (untrusted)
  * @dir_tx: validated geometry of our sending direction
  * @dir_rx: validated geometry of our receiving direction
- * @tx_lock: serialises @tx and @up/@mtu changes
+ * @tx_lock: serialises @tx, @up/@mtu changes and the peer doorbell target
  * @tx: sending engine
  * @tx_ends: private array of the sending engine
  * @rx: receiving engine; only the thread touches it
  * @cpu: CPU that takes our doorbells
  * @db: our doorbell handler
- * @peer_db: where we ring the peer
+ * @peer_db: where we ring the peer, once @peer_db_ok
+ * @peer_db_ok: @peer_db is a target we accepted (or pinned): ring it
  * @peer_db_pinned: @peer_db came from our configuration, not the region
+ * @peer_db_seen: the target the peer published when we last looked
+ * @peer_db_recheck: @peer_cpus changed: look at the published target again
+ * @peer_cpus: the CPUs the peer may own; a published target must be one
+ *	of theirs (under @tx_lock)
+ * @peer_cpus_set: @peer_cpus was given; before that nothing is accepted
  * @thread: the receive thread
  * @kick: set by the doorbell handler and senders, cleared by the thread
  * @up: the link is up; senders read it under @tx_lock
@@ -126,8 +148,13 @@ struct mk_link_stats {
  * @seen: the peer epoch we have cleared our rings for
  * @peer_hb: the last peer heartbeat value seen
  * @peer_hb_time: jiffies when it last changed
+ * @peer_beats: the peer offered %MK_CHAN_F_HEARTBEAT for this session, so
+ *	a heartbeat that stays still means it is dead
  * @restart: a violation or a request asks the thread to restart the link
  * @violated: the restart is for a violation
+ * @up_time: jiffies when the link last came up
+ * @backoff_ms: current wait before coming up again after a flap
+ * @hold_until: jiffies before which the link stays down (backoff)
  * @space_wq: senders and pollers waiting for room
  * @client_lock: protects @ops and @priv; held around client callbacks
  * @ops: the client's callbacks, or NULL
@@ -138,7 +165,8 @@ struct mk_link_stats {
  * @rx_jitter_us: test hook: random sleeps at the racy points of receiving
  * @fault: test hook: corruption to inject
  * @stats: counters
- * @dev: the link's device, parent of what the driver creates
+ * @dev: the link's device, parent of what the driver creates; its
+ *	references keep the memory (mk_link_find(), mk_link_get())
  * @driver: the driver the link was given to, or NULL
  * @drvdata: the driver's
  * @peer_instance: the kernel instance at the other end, -1 if unknown
@@ -146,7 +174,7 @@ struct mk_link_stats {
  * @beats: our heartbeat count (the timer only)
  * @closing: mk_link_close() started: never up again
  * @node: in mk_links, for the panic notifier
- * @rcu: frees the link after pollers are gone
+ * @rcu: frees the link after epoll has let go of @space_wq
  */
 struct mk_link {
 	char name[24];
@@ -158,7 +186,7 @@ struct mk_link {
 	struct mkv_dir dir_tx;
 	struct mkv_dir dir_rx;
 
-	spinlock_t tx_lock;	/* sending engine, up, mtu */
+	spinlock_t tx_lock;	/* sending engine, up, mtu, peer_db* and peer_cpus */
 	struct mkv_tx tx;
 	u64 *tx_ends;
 	struct mkv_rx rx;
@@ -166,7 +194,12 @@ struct mk_link {
 	int cpu;
 	struct mk_doorbell_handler db;
 	u32 peer_db;
+	bool peer_db_ok;
 	bool peer_db_pinned;
+	u32 peer_db_seen;
+	bool peer_db_recheck;
+	cpumask_var_t peer_cpus;
+	bool peer_cpus_set;
 	struct task_struct *thread;
 	unsigned long kick;
 
@@ -177,8 +210,12 @@ struct mk_link {
 	u32 seen;
 	u64 peer_hb;
 	unsigned long peer_hb_time;
+	bool peer_beats;
 	bool restart;
 	bool violated;
+	unsigned long up_time;
+	unsigned int backoff_ms;
+	unsigned long hold_until;
 
 	wait_queue_head_t space_wq;
 
@@ -192,7 +229,7 @@ struct mk_link {
 	unsigned int rx_jitter_us;
 	enum mk_fault fault;
 	struct mk_link_stats stats;
-	struct device *dev;
+	struct device dev;
 	const struct mk_link_driver *driver;
 	void *drvdata;
 	int peer_instance;
@@ -216,6 +253,7 @@ static unsigned int mk_link_drv_users;
 static DEFINE_MUTEX(mk_link_drv_lock);
 
 #define MK_KICK		0
+#define MK_CLIENT_ROOM	1	/* the client waits for room: call its @writable */
 
 /* Test hook: sleep a random while, one time in four, to shake out races. */
 static void mk_link_jitter(struct mk_link *link)
@@ -233,10 +271,66 @@ static inline void stat_add(u64 *counter, u64 v)
 
 static void mk_link_ring_peer(struct mk_link *link)
 {
+	u32 target;
+
+	/* No target accepted yet: the peer sees us at its next periodic look. */
+	if (!smp_load_acquire(&link->peer_db_ok))
+		return;
+	target = READ_ONCE(link->peer_db);
 	/* A peer target that names no single CPU is refused by the arch. */
-	if (mk_doorbell_ring(READ_ONCE(link->peer_db)))
+	if (mk_doorbell_ring(target))
 		pr_warn_ratelimited("%s: peer doorbell target %#x is invalid\n",
-				    link->name, READ_ONCE(link->peer_db));
+				    link->name, target);
+}
+
+/* Whether @target is the doorbell of one of @link's peer CPUs. tx_lock held. */
+static bool mk_link_peer_target_ok(struct mk_link *link, u32 target)
+{
+	unsigned int cpu;
+	u32 t;
+
+	for_each_cpu(cpu, link->peer_cpus)
+		if (!mk_doorbell_cpu_target(cpu, &t) && t == target)
+			return true;
+	return false;
+}
+
+/*
+ * Take the doorbell target the peer publishes, from the thread. The peer
+ * could aim our doorbells at any CPU, another kernel's included: only the
+ * target of a CPU it may own is taken; anything else is refused and the
+ * last accepted target, or none, stays.
+ */
+static void mk_link_follow_peer_db(struct mk_link *link, u32 target)
+{
+	unsigned long flags;
+	bool ok, first;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	if (link->peer_db_pinned || !link->peer_cpus_set ||
+	    (target == link->peer_db_seen && !link->peer_db_recheck)) {
+		spin_unlock_irqrestore(&link->tx_lock, flags);
+		return;
+	}
+	link->peer_db_seen = target;
+	link->peer_db_recheck = false;
+	ok = mk_link_peer_target_ok(link, target);
+	first = ok && !link->peer_db_ok;
+	if (ok) {
+		WRITE_ONCE(link->peer_db, target);
+		/* The target before the permission to ring it. */
+		smp_store_release(&link->peer_db_ok, true);
+	}
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (!ok) {
+		stat_add(&link->stats.peer_doorbell_refused, 1);
+		pr_warn_ratelimited("%s: peer asks to be rung at %#x, which is none of its CPUs: refused\n",
+				    link->name, target);
+		return;
+	}
+	/* Rings skipped for want of a target: the peer may wait for one. */
+	if (first)
+		mk_link_ring_peer(link);
 }
 
 static void mk_link_db(struct mk_doorbell_handler *h)
@@ -302,7 +396,21 @@ static void mk_link_go_down(struct mk_link *link, const char *why)
 	if (!was_up)
 		return;
 	stat_add(&link->stats.resets, 1);
-	pr_info("%s: down: %s\n", link->name, why);
+	/*
+	 * A peer that keeps restarting or breaking the protocol must not
+	 * make us re-register every device at thread speed: a link that
+	 * goes down soon after coming up waits longer each time.
+	 */
+	if (time_before(jiffies, link->up_time + msecs_to_jiffies(MK_LINK_STABLE_MS)))
+		link->backoff_ms = min(max(2 * link->backoff_ms, MK_LINK_BACKOFF_MIN_MS),
+				       READ_ONCE(flap_backoff_max_ms));
+	else
+		link->backoff_ms = 0;
+	link->hold_until = jiffies + msecs_to_jiffies(link->backoff_ms);
+	if (link->backoff_ms)
+		stat_add(&link->stats.backoffs, 1);
+	pr_info_ratelimited("%s: down: %s%s\n", link->name, why,
+			    link->backoff_ms ? " (link flapping: backing off)" : "");
 	wake_up_all(&link->space_wq);
 	mk_link_notify_client(link, false);
 }
@@ -346,8 +454,9 @@ static bool mk_link_handshake(struct mk_link *link)
 	u32 state = le32_to_cpu(smp_load_acquire(&p->state));
 	u32 epoch = le32_to_cpu(READ_ONCE(p->epoch));
 	u32 seen = le32_to_cpu(READ_ONCE(p->seen));
+	u64 feat = le64_to_cpu(READ_ONCE(p->features_offered));
 	u64 hb = le64_to_cpu(READ_ONCE(p->heartbeat));
-	bool alive, joined;
+	bool alive, joined, beats;
 
 	if (state > MK_CHAN_READY) {
 		mk_link_violation(link, "unknown peer state");
@@ -357,9 +466,21 @@ static bool mk_link_handshake(struct mk_link *link)
 		link->peer_hb = hb;
 		link->peer_hb_time = jiffies;
 	}
+	/*
+	 * Only a peer that offers the heartbeat is dead when it stops
+	 * beating; one that does not is alive until it says otherwise. What
+	 * it offered when the link came up holds until the link goes down.
+	 */
+	beats = link->up ? link->peer_beats : feat & MK_CHAN_F_HEARTBEAT;
 	alive = state != MK_CHAN_DOWN &&
-		time_before(jiffies, link->peer_hb_time +
-			    msecs_to_jiffies(heartbeat_timeout_ms));
+		(!beats || time_before(jiffies, link->peer_hb_time +
+				       msecs_to_jiffies(heartbeat_timeout_ms)));
+	/*
+	 * The peer writes its target before its first state. Its target is
+	 * taken between sessions, not while one is up.
+	 */
+	if (!link->up && state != MK_CHAN_DOWN)
+		mk_link_follow_peer_db(link, le32_to_cpu(READ_ONCE(p->doorbell)));
 	joined = state == MK_CHAN_READY && epoch == link->seen &&
 		 seen == link->epoch && alive;
 
@@ -380,7 +501,8 @@ static bool mk_link_handshake(struct mk_link *link)
 	}
 	if (link->up)
 		return true;
-	if (!alive || READ_ONCE(link->closing))
+	if (!alive || READ_ONCE(link->closing) ||
+	    time_before(jiffies, link->hold_until))
 		return false;
 
 	if (epoch && epoch != link->seen) {
@@ -400,9 +522,7 @@ static bool mk_link_handshake(struct mk_link *link)
 	}
 	if (link->state == MK_CHAN_READY && state == MK_CHAN_READY &&
 	    epoch == link->seen && seen == link->epoch) {
-		u64 feat = le64_to_cpu(READ_ONCE(p->features_offered));
 		u32 max = le32_to_cpu(READ_ONCE(p->max_msg));
-		u32 db = le32_to_cpu(READ_ONCE(p->doorbell));
 		unsigned long flags;
 
 		if (!(feat & MK_CHAN_F_EVENT_IDX) || max < MK_CHAN_MIN_MTU) {
@@ -412,15 +532,15 @@ static bool mk_link_handshake(struct mk_link *link)
 		}
 		WRITE_ONCE(link->me->features_accepted,
 			   cpu_to_le64(feat & MK_LINK_FEATURES));
-		if (!link->peer_db_pinned)
-			link->peer_db = db;
+		link->peer_beats = feat & MK_CHAN_F_HEARTBEAT;
 		spin_lock_irqsave(&link->tx_lock, flags);
 		WRITE_ONCE(link->mtu, min(link->dir_tx.max_msg, max));
 		WRITE_ONCE(link->up, true);
 		spin_unlock_irqrestore(&link->tx_lock, flags);
 		stat_add(&link->stats.ups, 1);
-		pr_info("%s: up (epoch %u/%u, mtu %u)\n", link->name,
-			link->epoch, link->seen, link->mtu);
+		link->up_time = jiffies;
+		pr_info_ratelimited("%s: up (epoch %u/%u, mtu %u)\n", link->name,
+				    link->epoch, link->seen, link->mtu);
 		mk_link_notify_client(link, true);
 		/* Anything the peer queued before we looked. */
 		return true;
@@ -456,13 +576,21 @@ static bool mk_link_reclaim(struct mk_link *link)
 	spin_lock_irqsave(&link->tx_lock, flags);
 	n = link->up ? mk_link_reclaim_locked(link) : 0;
 	/* A waiting sender (or poller) wants a doorbell when room comes. */
-	if (n >= 0 && wq_has_sleeper(&link->space_wq) && mkv_tx_inflight(&link->tx))
+	if (n >= 0 && (wq_has_sleeper(&link->space_wq) ||
+		       test_bit(MK_CLIENT_ROOM, &link->kick)) &&
+	    mkv_tx_inflight(&link->tx))
 		again = mkv_tx_arm_space(&link->tx);
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 	if (n < 0)
 		return false;
 	if (n > 0 && wq_has_sleeper(&link->space_wq))
 		wake_up_all(&link->space_wq);
+	if (n > 0 && test_and_clear_bit(MK_CLIENT_ROOM, &link->kick)) {
+		mutex_lock(&link->client_lock);
+		if (link->ops && link->ops->writable)
+			link->ops->writable(link, link->priv);
+		mutex_unlock(&link->client_lock);
+	}
 	return again;
 }
 
@@ -649,6 +777,16 @@ static int mk_link_trysendmsg(struct mk_link *link, const struct kvec *iov,
 static int __mk_link_wait_space(struct mk_link *link, size_t len, long timeout,
 				u64 resets);
 
+/* Test hook: widen the window between looking for room and arming. */
+static void mk_link_tx_jitter(struct mk_link *link)
+{
+	unsigned int max = READ_ONCE(link->rx_jitter_us);
+
+	if (IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION) && max &&
+	    !get_random_u32_below(4))
+		udelay(1 + get_random_u32_below(min(max, 100U)));
+}
+
 /* Wait condition: room for @len, or the link went down. */
 static bool mk_link_writable(struct mk_link *link, size_t len)
 {
@@ -660,13 +798,42 @@ static bool mk_link_writable(struct mk_link *link, size_t len)
 	     mkv_tx_room(&link->tx, len);
 	if (!ok && mk_link_reclaim_locked(link))
 		ok = link->tx.broken || mkv_tx_room(&link->tx, len);
-	if (!ok)
-		mkv_tx_arm_space(&link->tx);
+	/*
+	 * Completions the peer published after we reclaimed and before the
+	 * doorbell request was visible ring nobody: reclaim them and ask
+	 * again, until the request is armed with nothing new behind it.
+	 */
+	while (!ok) {
+		mk_link_tx_jitter(link);
+		if (!mkv_tx_arm_space(&link->tx) || mk_link_reclaim_locked(link) <= 0)
+			break;
+		ok = link->tx.broken || mkv_tx_room(&link->tx, len);
+	}
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 	if (READ_ONCE(link->restart))
 		mk_link_kick(link);
 	return ok;
 }
+
+/**
+ * mk_link_can_send() - whether a message of @len bytes fits now
+ * @link: the link
+ * @len: message length
+ *
+ * For clients that wait in their own wait queues: when this returns false,
+ * the client's @writable callback runs once room has come back.
+ *
+ * Context: any context.
+ * Return: true if a message of @len bytes fits now, or if sending it would
+ * fail at once anyway (link down, @len above the MTU).
+ */
+bool mk_link_can_send(struct mk_link *link, size_t len)
+{
+	/* Asked before looking: room freed after the look calls back. */
+	set_bit(MK_CLIENT_ROOM, &link->kick);
+	return mk_link_writable(link, len);
+}
+EXPORT_SYMBOL_GPL(mk_link_can_send);
 
 /**
  * mk_link_wait_space() - wait until a message of @len bytes fits
@@ -799,7 +966,9 @@ EXPORT_SYMBOL_GPL(mk_link_sendmsg);
  *
  * Reports %EPOLLOUT when a message of the MTU fits now, so that a write
  * after it cannot fail with -EAGAIN; otherwise asks the peer to ring when
- * room comes back, which wakes the poller.
+ * room comes back, which wakes the poller. The wait queue lives as long as
+ * the link's memory: hold a reference (mk_link_get()) for as long as @filp
+ * may be polled.
  *
  * Return: %EPOLLOUT | %EPOLLWRNORM, %EPOLLERR if the link is down, or 0.
  */
@@ -945,6 +1114,33 @@ size_t mk_link_mtu(struct mk_link *link)
 EXPORT_SYMBOL_GPL(mk_link_mtu);
 
 /**
+ * mk_link_in_receiver() - whether the caller is the link's receive thread
+ * @link: the link
+ *
+ * Client callbacks run there; a client must not wait in them for anything
+ * only the thread can bring (room, credit from the peer).
+ *
+ * Return: true in the receive thread.
+ */
+bool mk_link_in_receiver(struct mk_link *link)
+{
+	return current == link->thread;
+}
+EXPORT_SYMBOL_GPL(mk_link_in_receiver);
+
+/**
+ * mk_link_rx_max() - largest message the peer may send us
+ * @link: the link
+ *
+ * Return: the maximum of our receiving direction, fixed for the link's life.
+ */
+size_t mk_link_rx_max(struct mk_link *link)
+{
+	return link->dir_rx.max_msg;
+}
+EXPORT_SYMBOL_GPL(mk_link_rx_max);
+
+/**
  * mk_link_name() - name of a link, for logs
  * @link: the link
  *
@@ -1078,6 +1274,22 @@ int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g)
 }
 EXPORT_SYMBOL_GPL(mk_chan_format);
 
+/*
+ * The last reference is gone. mk_link_close() stopped everything; the wait
+ * queue lives as long as the memory, and pollers hold no reference.
+ */
+static void mk_link_release(struct device *dev)
+{
+	struct mk_link *link = container_of(dev, struct mk_link, dev);
+
+	wake_up_pollfree(&link->space_wq);
+	if (link->thread)
+		put_task_struct(link->thread);
+	free_cpumask_var(link->peer_cpus);
+	kfree(link->tx_ends);
+	kfree_rcu(link, rcu);
+}
+
 /**
  * mk_link_open() - open our end of a channel
  * @name: for the log and debugfs; copied
@@ -1086,10 +1298,12 @@ EXPORT_SYMBOL_GPL(mk_chan_format);
  * @side: 0 for the kernel that created the channel, 1 for the other
  * @cpu: the CPU that takes our doorbells
  * @peer_doorbell: where to ring the peer, or NULL to use what the peer
- *	publishes in the region
+ *	publishes in the region, if it names one of the CPUs given with
+ *	mk_link_set_peer_cpus()
  *
  * The geometry is read once and validated. The link comes up when the peer
- * is there; the client learns of it through its @up callback.
+ * is there; the client learns of it through its @up callback. The caller
+ * holds the one reference to the link that mk_link_close() drops.
  *
  * Context: process context.
  * Return: the link, or an ERR_PTR: -EINVAL, -ENODEV (no channel in the
@@ -1100,6 +1314,7 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 			     const u32 *peer_doorbell)
 {
 	struct mk_chan_hdr *h = region;
+	struct task_struct *thread;
 	struct mk_link *link;
 	u32 target;
 	int ret;
@@ -1116,22 +1331,32 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	spin_lock_init(&link->tx_lock);
 	mutex_init(&link->client_lock);
 	init_waitqueue_head(&link->space_wq);
+	/* From here on the device's release frees whatever was set up. */
+	device_initialize(&link->dev);
+	link->dev.class = &mk_link_class;
+	link->dev.release = mk_link_release;
+	dev_set_drvdata(&link->dev, link);
+	ret = -ENOMEM;
+	if (!zalloc_cpumask_var(&link->peer_cpus, GFP_KERNEL))
+		goto put;
+	ret = dev_set_name(&link->dev, "%s", link->name);
+	if (ret)
+		goto put;
 	ret = mk_link_check_region(link, region, size);
 	if (ret)
-		goto free;
+		goto put;
 	link->me = &h->side[side];
 	link->peer = &h->side[!side];
 	link->tx_ends = kcalloc(link->dir_tx.num, sizeof(u64), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!link->tx_ends)
-		goto free;
+		goto put;
 	mkv_tx_init(&link->tx, region, &link->dir_tx, link->tx_ends);
 	mkv_rx_init(&link->rx, region, &link->dir_rx);
 	if (peer_doorbell) {
 		link->peer_db = *peer_doorbell;
+		link->peer_db_ok = true;
 		link->peer_db_pinned = true;
-	} else {
-		link->peer_db = le32_to_cpu(READ_ONCE(link->peer->doorbell));
 	}
 	link->peer_instance = -1;
 	link->cpu = cpu;
@@ -1149,26 +1374,22 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	WRITE_ONCE(link->me->features_offered, cpu_to_le64(MK_LINK_FEATURES));
 	WRITE_ONCE(link->me->features_accepted, 0);
 
-	link->dev = device_create(&mk_link_class, NULL, 0, link, "%s", link->name);
-	if (IS_ERR(link->dev)) {
-		ret = PTR_ERR(link->dev);
-		goto free_ends;
+	thread = kthread_create(mk_link_thread, link, "mk_link/%s", link->name);
+	if (IS_ERR(thread)) {
+		ret = PTR_ERR(thread);
+		goto put;
 	}
-	link->thread = kthread_create(mk_link_thread, link, "mk_link/%s", link->name);
-	if (IS_ERR(link->thread)) {
-		ret = PTR_ERR(link->thread);
-		goto free_dev;
-	}
-	/* Wakers may race with the thread's exit: keep its task alive. */
-	get_task_struct(link->thread);
+	/* Wakers may come after the thread's exit: its task lives with us. */
+	link->thread = get_task_struct(thread);
 	/* Side block written before any doorbell can wake the thread. */
 	mk_link_start(link);
 	ret = mk_doorbell_register(&link->db);
-	if (ret) {
-		kthread_stop(link->thread);
-		put_task_struct(link->thread);
-		goto free_dev;
-	}
+	if (ret)
+		goto stop;
+	/* Last: mk_link_find() sees only links with a thread and a doorbell. */
+	ret = device_add(&link->dev);
+	if (ret)
+		goto unregister;
 	timer_setup(&link->beat, mk_link_beat, 0);
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(heartbeat_ms));
 	spin_lock(&mk_links_lock);
@@ -1177,12 +1398,12 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	wake_up_process(link->thread);
 	return link;
 
-free_dev:
-	device_unregister(link->dev);
-free_ends:
-	kfree(link->tx_ends);
-free:
-	kfree(link);
+unregister:
+	mk_doorbell_unregister(&link->db);
+stop:
+	kthread_stop(link->thread);
+put:
+	put_device(&link->dev);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(mk_link_open);
@@ -1192,9 +1413,12 @@ EXPORT_SYMBOL_GPL(mk_link_open);
  * @link: from mk_link_open()
  *
  * Tells the peer, takes the link down (blocked senders fail with
- * -ENOTCONN, the client's @down callback runs), stops the thread and frees
- * the link. The region itself belongs to the caller. The client must have
- * detached, or must not use @link after its @down callback.
+ * -ENOTCONN, the client's @down callback runs), stops the thread and drops
+ * the reference mk_link_open() gave. When this returns nothing touches the
+ * region any more, which belongs to the caller. Whoever still holds a
+ * reference (mk_link_find(), mk_link_get()) may go on calling the link's
+ * functions: sends fail with -ENOTCONN, nothing comes up again; the memory
+ * goes with the last mk_link_put().
  *
  * Context: process context.
  */
@@ -1205,10 +1429,16 @@ void mk_link_close(struct mk_link *link)
 	spin_lock(&mk_links_lock);
 	list_del(&link->node);
 	spin_unlock(&mk_links_lock);
+	/*
+	 * Down first: blocked senders fail at once and the client hears
+	 * "down" and lets go of whatever a sender may hold, so that the
+	 * thread, which may be inside a client callback, can stop.
+	 */
+	mk_link_go_down(link, "closed");
 	mk_doorbell_unregister(&link->db);
 	kthread_stop(link->thread);
 	timer_shutdown_sync(&link->beat);
-	/* Blocked senders fail at once, the client hears "down". */
+	/* In case the thread brought it up while we took it down. */
 	mk_link_go_down(link, "closed");
 	mutex_lock(&mk_link_drv_lock);
 	if (link->driver) {
@@ -1221,14 +1451,99 @@ void mk_link_close(struct mk_link *link)
 	link->state = MK_CHAN_DOWN;
 	mk_link_write_side(link);
 	mk_link_ring_peer(link);
-	device_unregister(link->dev);
-	put_task_struct(link->thread);
-	/* Pollers (epoll) may still be on space_wq: let them go first. */
-	wake_up_pollfree(&link->space_wq);
-	kfree(link->tx_ends);
-	kfree_rcu(link, rcu);
+	/* Out of the class: mk_link_find() no longer finds it. */
+	device_del(&link->dev);
+	put_device(&link->dev);
 }
 EXPORT_SYMBOL_GPL(mk_link_close);
+
+/**
+ * mk_link_find() - a link end of this kernel, by name
+ * @name: "loN.a", "loN.b", "chanN", "mkI.C"
+ *
+ * The link may be closed while the caller holds it (see mk_link_close());
+ * only its memory stays, until mk_link_put().
+ *
+ * Context: process context.
+ * Return: a counted reference to the link, or NULL if no open link has
+ * that name.
+ */
+struct mk_link *mk_link_find(const char *name)
+{
+	struct device *dev = class_find_device_by_name(&mk_link_class, name);
+
+	return dev ? container_of(dev, struct mk_link, dev) : NULL;
+}
+EXPORT_SYMBOL_GPL(mk_link_find);
+
+/**
+ * mk_link_get() - take another reference to a link
+ * @link: a link the caller holds (open, or referenced)
+ *
+ * Return: @link.
+ */
+struct mk_link *mk_link_get(struct mk_link *link)
+{
+	get_device(&link->dev);
+	return link;
+}
+EXPORT_SYMBOL_GPL(mk_link_get);
+
+/**
+ * mk_link_put() - drop a reference from mk_link_find() or mk_link_get()
+ * @link: the link, or NULL
+ *
+ * Context: any context; the last one frees the memory.
+ */
+void mk_link_put(struct mk_link *link)
+{
+	if (link)
+		put_device(&link->dev);
+}
+EXPORT_SYMBOL_GPL(mk_link_put);
+
+/**
+ * mk_link_closed() - whether mk_link_close() was called
+ * @link: the link, referenced
+ *
+ * Return: true once the link is closing or closed: it never comes up again.
+ */
+bool mk_link_closed(struct mk_link *link)
+{
+	return READ_ONCE(link->closing);
+}
+
+/**
+ * mk_link_set_peer_cpus() - the CPUs the peer may own
+ * @link: the link
+ * @cpus: the CPUs, as this kernel numbers them, whose doorbell targets the
+ *	peer may publish; copied
+ *
+ * Unless mk_link_open() was given the peer's doorbell target, the link
+ * rings the peer where the peer's side block says, but only if that is the
+ * target of one of @cpus (mk_doorbell_cpu_target()): anything else is
+ * refused, logged and counted as "peer_doorbell_refused", and the link keeps
+ * ringing the last target it accepted, or none. Until this is called no
+ * published target is accepted. The published target is looked at while
+ * the link is not up; a target no longer in @cpus is dropped at once.
+ *
+ * Context: any context.
+ */
+void mk_link_set_peer_cpus(struct mk_link *link, const struct cpumask *cpus)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	cpumask_copy(link->peer_cpus, cpus);
+	link->peer_cpus_set = true;
+	link->peer_db_recheck = true;
+	if (!link->peer_db_pinned && link->peer_db_ok &&
+	    !mk_link_peer_target_ok(link, link->peer_db))
+		WRITE_ONCE(link->peer_db_ok, false);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	mk_link_kick(link);
+}
+EXPORT_SYMBOL_GPL(mk_link_set_peer_cpus);
 
 /*
  * A kernel that panics says so on every link and rings each peer, so its
@@ -1245,7 +1560,9 @@ static int mk_link_panic(struct notifier_block *nb, unsigned long ev, void *arg)
 	list_for_each_entry(link, &mk_links, node) {
 		/* Whatever we wrote before is visible before "down". */
 		smp_store_release(&link->me->state, cpu_to_le32(MK_CHAN_DOWN));
-		mk_doorbell_ring(READ_ONCE(link->peer_db));
+		/* Pairs with mk_link_follow_peer_db(): no target, no ring. */
+		if (smp_load_acquire(&link->peer_db_ok))
+			mk_doorbell_ring(READ_ONCE(link->peer_db));
 	}
 	spin_unlock(&mk_links_lock);
 	return NOTIFY_DONE;
@@ -1273,7 +1590,7 @@ void mk_link_panic_init(void)
  */
 struct device *mk_link_device(struct mk_link *link)
 {
-	return link->dev;
+	return &link->dev;
 }
 EXPORT_SYMBOL_GPL(mk_link_device);
 
@@ -1542,6 +1859,17 @@ void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us)
 }
 
 /**
+ * mk_link_set_flap_backoff() - test hook: longest backoff of a flapping link
+ * @max_ms: the new maximum, 0 for none
+ *
+ * Return: the previous maximum.
+ */
+unsigned int mk_link_set_flap_backoff(unsigned int max_ms)
+{
+	return xchg(&flap_backoff_max_ms, max_ms);
+}
+
+/**
  * mk_link_set_timers() - test hook: heartbeat period and timeout
  * @beat_ms: period; a long one also stops the periodic wake-ups that would
  *	hide a lost doorbell
@@ -1572,6 +1900,7 @@ u64 mk_link_stat(struct mk_link *link, const char *name)
 		MK_STAT(rx_msgs), MK_STAT(rx_bytes), MK_STAT(rx_batches),
 		MK_STAT(rx_completion_doorbells), MK_STAT(irqs),
 		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
+		MK_STAT(backoffs), MK_STAT(peer_doorbell_refused),
 #undef MK_STAT
 	};
 	int i;
@@ -1615,23 +1944,31 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 {
 	struct mk_link_stats *s = &link->stats;
 	u64 batches = READ_ONCE(s->rx_batches);
+	int n;
 
-	return scnprintf(buf, size,
-		"state %s epoch %u seen %u mtu %u cpu %d peer_doorbell %u\n"
-		"tx_msgs %llu\ntx_bytes %llu\ntx_doorbells %llu\ntx_suppressed %llu\n"
-		"tx_full %llu\ntx_waits %llu\n"
-		"rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
-		"rx_completion_doorbells %llu\nirqs %llu\n"
-		"violations %llu\nresets %llu\nups %llu\nclient %s\n",
-		READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
-		READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
-		READ_ONCE(link->peer_db),
-		READ_ONCE(s->tx_msgs), READ_ONCE(s->tx_bytes),
-		READ_ONCE(s->tx_doorbells), READ_ONCE(s->tx_suppressed),
-		READ_ONCE(s->tx_full), READ_ONCE(s->tx_waits),
-		READ_ONCE(s->rx_msgs), READ_ONCE(s->rx_bytes), batches,
-		batches ? READ_ONCE(s->rx_msgs) / batches : 0,
-		READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
-		READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups),
-		READ_ONCE(link->ops) ? "yes" : "no");
+	n = scnprintf(buf, size,
+		      "state %s epoch %u seen %u mtu %u cpu %d peer_doorbell %u\n"
+		      "tx_msgs %llu\ntx_bytes %llu\ntx_doorbells %llu\ntx_suppressed %llu\n"
+		      "tx_full %llu\ntx_waits %llu\n"
+		      "rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
+		      "rx_completion_doorbells %llu\nirqs %llu\n"
+		      "violations %llu\nresets %llu\nups %llu\nbackoffs %llu\n"
+		      "peer_doorbell_refused %llu\nclient %s\n",
+		      READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
+		      READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
+		      READ_ONCE(link->peer_db),
+		      READ_ONCE(s->tx_msgs), READ_ONCE(s->tx_bytes),
+		      READ_ONCE(s->tx_doorbells), READ_ONCE(s->tx_suppressed),
+		      READ_ONCE(s->tx_full), READ_ONCE(s->tx_waits),
+		      READ_ONCE(s->rx_msgs), READ_ONCE(s->rx_bytes), batches,
+		      batches ? READ_ONCE(s->rx_msgs) / batches : 0,
+		      READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
+		      READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups),
+		      READ_ONCE(s->backoffs), READ_ONCE(s->peer_doorbell_refused),
+		      READ_ONCE(link->ops) ? "yes" : "no");
+	mutex_lock(&link->client_lock);
+	if (link->ops && link->ops->stats)
+		n += link->ops->stats(link, link->priv, buf + n, size - n);
+	mutex_unlock(&link->client_lock);
+	return n;
 }

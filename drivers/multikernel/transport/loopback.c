@@ -16,9 +16,12 @@
  *   write "host [CPU_A [NUM DATA_SIZE MAX_MSG]] [rpmsg]"  only end a: the
  *         host side of a channel that another kernel (or
  *         debugfs "attach") opens as side 1
- *   write "destroy ID"                                    remove one
+ *   write "destroy ID"                                    remove one made
+ *         here (one that a kernel user made is its own: -EBUSY)
  *   read                                                  list them:
  *         ID END_A END_B|- PHYS SIZE
+ *   loopback_quarantined (read)   regions kept for ever because the other
+ *         side of a host loopback never closed
  * and, per link end, /sys/kernel/debug/multikernel/links/NAME/:
  *   stats (read), restart (write 1), pause (write 0/1), fault (write name)
  */
@@ -27,6 +30,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -37,6 +41,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/multikernel/channel.h>
 #include <linux/multikernel/pool.h>
 
 #include "transport.h"
@@ -45,6 +50,11 @@
 #define MK_LOOPBACK_INSTANCE	0x10000
 /* Its ends pretend to be instances MK_LOOPBACK_PEER + 2N and + 2N + 1. */
 #define MK_LOOPBACK_PEER	1000
+
+static unsigned int loopback_close_timeout_ms = 5000;
+module_param(loopback_close_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(loopback_close_timeout_ms,
+		 "Destroying a host loopback waits this long for the other side to close before keeping its region out of use for ever (default 5000)");
 
 /* 64 KiB of payload plus room for a protocol header above the transport. */
 static const struct mk_chan_geometry mk_loopback_default = {
@@ -64,9 +74,12 @@ static const struct mk_chan_geometry mk_loopback_default = {
  * @map_b: end b's mapping (vmap alias)
  * @end: the two link ends
  * @dbg: debugfs directories of the ends
+ * @user: made by a kernel user through mk_loopback_create(), which destroys
+ *	it; debugfs cannot
  */
 struct mk_loopback {
 	int id;
+	bool user;
 	struct list_head node;
 	struct mk_pool *pool;
 	phys_addr_t phys;
@@ -78,7 +91,10 @@ struct mk_loopback {
 };
 
 static LIST_HEAD(mk_loopbacks);
-static DEFINE_MUTEX(mk_loopback_lock);
+/* Host loopbacks whose other side never closed: their memory stays out of use. */
+static LIST_HEAD(mk_loopback_quarantine);
+static u32 mk_loopback_nr_quarantined;
+static DEFINE_MUTEX(mk_loopback_lock);	/* both lists, the count */
 static DEFINE_IDA(mk_loopback_ida);
 static struct dentry *mk_links_dir;
 
@@ -211,7 +227,7 @@ struct dentry *mk_link_debugfs_add(struct mk_link *link)
 
 static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 						const struct mk_chan_geometry *g,
-						bool both, bool rpmsg);
+						bool both, bool rpmsg, bool user);
 static struct mk_loopback *mk_loopback_take(int id);
 static void __mk_loopback_destroy(struct mk_loopback *lo);
 
@@ -222,6 +238,9 @@ static void __mk_loopback_destroy(struct mk_loopback *lo);
  * @g: geometry, or NULL for 256 entries, 1 MiB of payload and 64 KiB
  *	messages per direction
  *
+ * The caller owns the loopback and destroys it with mk_loopback_destroy();
+ * it is listed in debugfs, but cannot be destroyed there.
+ *
  * Context: process context.
  * Return: the loopback, or an ERR_PTR (-EINVAL, -ENODEV without a pool,
  * -ENOMEM, or an error of mk_link_open()).
@@ -229,7 +248,7 @@ static void __mk_loopback_destroy(struct mk_loopback *lo);
 struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 				       const struct mk_chan_geometry *g)
 {
-	return __mk_loopback_create(cpu_a, cpu_b, g, true, false);
+	return __mk_loopback_create(cpu_a, cpu_b, g, true, false, true);
 }
 EXPORT_SYMBOL_GPL(mk_loopback_create);
 
@@ -241,18 +260,19 @@ EXPORT_SYMBOL_GPL(mk_loopback_create);
  * Like mk_loopback_create() without end b: the region waits for another
  * kernel, or mk_chan_attach(), to open side 1.
  *
+ * Context: process context.
  * Return: the loopback, or an ERR_PTR.
  */
 struct mk_loopback *mk_loopback_create_host(int cpu,
 					    const struct mk_chan_geometry *g)
 {
-	return __mk_loopback_create(cpu, cpu, g, false, false);
+	return __mk_loopback_create(cpu, cpu, g, false, false, true);
 }
 EXPORT_SYMBOL_GPL(mk_loopback_create_host);
 
 static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 						const struct mk_chan_geometry *g,
-						bool both, bool rpmsg)
+						bool both, bool rpmsg, bool user)
 {
 	struct mk_loopback *lo;
 	char name[24];
@@ -266,6 +286,7 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 	lo = kzalloc(sizeof(*lo), GFP_KERNEL);
 	if (!lo)
 		return ERR_PTR(-ENOMEM);
+	lo->user = user;
 	lo->id = ida_alloc(&mk_loopback_ida, GFP_KERNEL);
 	if (lo->id < 0) {
 		ret = lo->id;
@@ -301,6 +322,8 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 				mk_link_close(lo->end[0]);
 			goto unmap_b;
 		}
+		/* Both ends are this kernel's: its CPUs are the only targets. */
+		mk_link_set_peer_cpus(lo->end[i], cpu_online_mask);
 	}
 	for (i = 0; i < 1 + both; i++) {
 		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);
@@ -333,9 +356,13 @@ free:
 
 /**
  * mk_loopback_destroy() - close both ends and give the memory back
- * @lo: from mk_loopback_create()
+ * @lo: from mk_loopback_create() or mk_loopback_create_host()
  *
- * Context: process context.
+ * A host loopback's memory goes back only once its side 1 says DOWN: this
+ * waits up to loopback_close_timeout_ms for it, then keeps the region out
+ * of use for ever. Links still referenced (mk_link_find()) stay closed.
+ *
+ * Context: process context; may sleep that long.
  */
 void mk_loopback_destroy(struct mk_loopback *lo)
 {
@@ -346,6 +373,7 @@ void mk_loopback_destroy(struct mk_loopback *lo)
 }
 EXPORT_SYMBOL_GPL(mk_loopback_destroy);
 
+/* Off the list for debugfs: NULL if unknown, -EBUSY if a kernel user's. */
 static struct mk_loopback *mk_loopback_take(int id)
 {
 	struct mk_loopback *lo, *found = NULL;
@@ -353,13 +381,51 @@ static struct mk_loopback *mk_loopback_take(int id)
 	mutex_lock(&mk_loopback_lock);
 	list_for_each_entry(lo, &mk_loopbacks, node) {
 		if (lo->id == id) {
-			found = lo;
-			list_del(&lo->node);
+			found = lo->user ? ERR_PTR(-EBUSY) : lo;
+			if (!lo->user)
+				list_del(&lo->node);
 			break;
 		}
 	}
 	mutex_unlock(&mk_loopback_lock);
 	return found;
+}
+
+/* Whether the other side of the region has closed, or never opened. */
+static bool mk_loopback_peer_down(struct mk_loopback *lo)
+{
+	struct mk_chan_hdr *h = lo->map_a;
+
+	/* A closing side writes DOWN last (release): nothing comes after it. */
+	return le32_to_cpu(smp_load_acquire(&h->side[1].state)) == MK_CHAN_DOWN;
+}
+
+/*
+ * A host loopback's side 1 is another kernel's (or an attached channel's):
+ * until its side block says DOWN it may still write its heartbeat and used
+ * ring into the region, so the memory cannot go back to the pool before.
+ * Wait loopback_close_timeout_ms for that; a peer that stays silent keeps
+ * the region for ever, out of use.
+ */
+static bool mk_loopback_wait_peer(struct mk_loopback *lo)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(READ_ONCE(loopback_close_timeout_ms));
+
+	while (!mk_loopback_peer_down(lo)) {
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+static void mk_loopback_free(struct mk_loopback *lo)
+{
+	memunmap(lo->map_a);
+	mk_pool_free(lo->pool, lo->phys, lo->size);
+	mk_instance_pool_destroy(lo->pool);
+	ida_free(&mk_loopback_ida, lo->id);
+	kfree(lo);
 }
 
 /* Off the list already. */
@@ -374,12 +440,82 @@ static void __mk_loopback_destroy(struct mk_loopback *lo)
 		mk_link_close(lo->end[i]);
 	}
 	vunmap(lo->map_b);
-	memunmap(lo->map_a);
-	mk_pool_free(lo->pool, lo->phys, lo->size);
-	mk_instance_pool_destroy(lo->pool);
-	ida_free(&mk_loopback_ida, lo->id);
-	kfree(lo);
+	lo->map_b = NULL;
+	if (!lo->end[1] && !mk_loopback_wait_peer(lo)) {
+		/* Its pool and number stay taken too: nothing reuses them. */
+		pr_warn("lo%d: the other side never closed: %llu KiB at %pa stay out of use\n",
+			lo->id, lo->size >> 10, &lo->phys);
+		mutex_lock(&mk_loopback_lock);
+		list_add_tail(&lo->node, &mk_loopback_quarantine);
+		mk_loopback_nr_quarantined++;
+		mutex_unlock(&mk_loopback_lock);
+		return;
+	}
+	mk_loopback_free(lo);
 }
+
+/**
+ * mk_loopback_region() - test hook: the region, as end a maps it
+ * @lo: the loopback
+ *
+ * Return: the mapping; valid until the loopback is destroyed.
+ */
+void *mk_loopback_region(struct mk_loopback *lo)
+{
+	return lo->map_a;
+}
+
+/**
+ * mk_loopback_set_close_timeout() - test hook: loopback_close_timeout_ms
+ * @ms: the new value
+ *
+ * Return: the old value.
+ */
+unsigned int mk_loopback_set_close_timeout(unsigned int ms)
+{
+	return xchg(&loopback_close_timeout_ms, ms);
+}
+
+/**
+ * mk_loopback_quarantined() - regions kept out of use so far
+ *
+ * Return: how many host loopbacks were destroyed while their other side
+ * was still open.
+ */
+unsigned int mk_loopback_quarantined(void)
+{
+	return READ_ONCE(mk_loopback_nr_quarantined);
+}
+
+#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
+/**
+ * mk_loopback_reap_quarantine() - test hook: free quarantined regions
+ *	whose other side says DOWN by now
+ *
+ * Only for the tests that quarantine a region on purpose, so that the
+ * tests after them find the pool whole.
+ *
+ * Return: how many were freed.
+ */
+int mk_loopback_reap_quarantine(void)
+{
+	struct mk_loopback *lo, *tmp;
+	LIST_HEAD(reap);
+	int n = 0;
+
+	mutex_lock(&mk_loopback_lock);
+	list_for_each_entry_safe(lo, tmp, &mk_loopback_quarantine, node)
+		if (mk_loopback_peer_down(lo))
+			list_move_tail(&lo->node, &reap);
+	mutex_unlock(&mk_loopback_lock);
+	list_for_each_entry_safe(lo, tmp, &reap, node) {
+		list_del(&lo->node);
+		mk_loopback_free(lo);
+		n++;
+	}
+	return n;
+}
+#endif
 
 /**
  * mk_loopback_end() - one end of a loopback
@@ -405,47 +541,6 @@ int mk_loopback_id(struct mk_loopback *lo)
 	return lo->id;
 }
 EXPORT_SYMBOL_GPL(mk_loopback_id);
-
-/**
- * mk_link_find() - a link end of this kernel by name
- * @name: "loN.a", "loN.b" or "chanN"
- *
- * Return: the link or NULL. Valid until its loopback or channel goes.
- */
-struct mk_link *mk_link_find(const char *name)
-{
-	struct mk_link *found = NULL;
-	struct mk_loopback *lo;
-	int i;
-
-	mutex_lock(&mk_loopback_lock);
-	list_for_each_entry(lo, &mk_loopbacks, node)
-		for (i = 0; i < 2; i++)
-			if (lo->end[i] && !strcmp(mk_link_name(lo->end[i]), name))
-				found = lo->end[i];
-	mutex_unlock(&mk_loopback_lock);
-	return found ?: mk_chan_find(name) ?: mk_host_find(name);
-}
-EXPORT_SYMBOL_GPL(mk_link_find);
-
-/**
- * mk_loopback_find() - a loopback by number
- * @id: the number
- *
- * Return: the loopback or NULL. Valid until it is destroyed.
- */
-struct mk_loopback *mk_loopback_find(int id)
-{
-	struct mk_loopback *lo, *found = NULL;
-
-	mutex_lock(&mk_loopback_lock);
-	list_for_each_entry(lo, &mk_loopbacks, node)
-		if (lo->id == id)
-			found = lo;
-	mutex_unlock(&mk_loopback_lock);
-	return found;
-}
-EXPORT_SYMBOL_GPL(mk_loopback_find);
 
 static int mk_lo_ctl_show(struct seq_file *m, void *v)
 {
@@ -492,8 +587,8 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 	if (sscanf(buf, "destroy %d", &id) == 1) {
 		/* Found and taken off the list at once: one destroyer wins. */
 		lo = mk_loopback_take(id);
-		if (!lo)
-			return -ENOENT;
+		if (IS_ERR_OR_NULL(lo))
+			return lo ? PTR_ERR(lo) : -ENOENT;
 		__mk_loopback_destroy(lo);
 		return n;
 	}
@@ -502,7 +597,7 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 			     &g.max_msg);
 		if (got != -1 && got != 0 && got != 1 && got != 4)
 			return -EINVAL;
-		lo = __mk_loopback_create(cpu_a, cpu_a, &g, false, rpmsg);
+		lo = __mk_loopback_create(cpu_a, cpu_a, &g, false, rpmsg, false);
 		return IS_ERR(lo) ? PTR_ERR(lo) : n;
 	}
 	if (strncmp(buf, "create", 6))
@@ -511,7 +606,7 @@ static ssize_t mk_lo_ctl_write(struct file *f, const char __user *ubuf,
 		     &g.data_size, &g.max_msg);
 	if (got != -1 && got != 0 && got != 2 && got != 5)
 		return -EINVAL;
-	lo = __mk_loopback_create(cpu_a, cpu_b, &g, true, rpmsg);
+	lo = __mk_loopback_create(cpu_a, cpu_b, &g, true, rpmsg, false);
 	return IS_ERR(lo) ? PTR_ERR(lo) : n;
 }
 
@@ -533,6 +628,7 @@ int mk_loopback_init(void)
 	struct dentry *root = mk_transport_debugfs();
 
 	debugfs_create_file("loopback", 0600, root, NULL, &mk_lo_ctl_fops);
+	debugfs_create_u32("loopback_quarantined", 0444, root, &mk_loopback_nr_quarantined);
 	mk_links_dir = debugfs_create_dir("links", root);
 	return 0;
 }

@@ -24,7 +24,9 @@
  * unless sizes=uniform; min=max gives fixed-size messages.
  *
  * LINK is a link end's name (loN.a, loN.b, chanN, mkI.C): from= and to= must
- * be the two ends of one channel. Between two kernels each runs its half:
+ * be the two ends of one channel. The run holds references to its links: a
+ * link closed under it (its loopback destroyed) fails the run with
+ * -ENOTCONN. Between two kernels each runs its half:
  * from= alone only sends, to= alone only receives and checks count
  * messages (start it first; the figures of a receive-only run time the
  * stream from its first message to its last).
@@ -212,6 +214,8 @@ static void mk_stream_down(struct mk_link *link, void *priv)
 
 	st->resync = true;
 	WRITE_ONCE(st->res->resets_seen, st->res->resets_seen + 1);
+	/* If that was a close, nothing more arrives: the waiter must know. */
+	wake_up(&st->done);
 }
 
 static const struct mk_link_ops mk_stream_ops = {
@@ -239,12 +243,22 @@ static bool mk_stream_done(const struct mk_stream_result *res)
 	       READ_ONCE(res->lost_in_reset) >= res->sent;
 }
 
+/*
+ * Nothing more can arrive: an end was closed. The sending end is closed
+ * before the receiving one hears "down" from it, which wakes the waiter.
+ */
+static bool mk_stream_cut(struct mk_link *tx, struct mk_link *rx)
+{
+	return (tx && mk_link_closed(tx)) || mk_link_closed(rx);
+}
+
 static bool mk_stream_wait_up(struct mk_link *link, long timeout)
 {
 	unsigned long end = jiffies + timeout;
 
 	while (!mk_link_is_up(link)) {
-		if (time_after(jiffies, end) || fatal_signal_pending(current))
+		if (mk_link_closed(link) || time_after(jiffies, end) ||
+		    fatal_signal_pending(current))
 			return false;
 		usleep_range(2000, 5000);
 	}
@@ -259,10 +273,14 @@ static bool mk_stream_wait_up(struct mk_link *link, long timeout)
  * @cfg: what to send
  * @res: results; figures are filled even on failure
  *
+ * The caller keeps @tx and @rx alive (owns them or holds references); they
+ * may be closed meanwhile.
+ *
  * Context: process context; sleeps.
  * Return: 0 if every message arrived intact (or was lost in a reset with
  * @cfg->reset_ok), else a negative error (-EIO for bad messages, the send
- * error, -ETIMEDOUT if messages never arrived, -EBUSY if @rx has a client).
+ * error, -ETIMEDOUT if messages never arrived, -ENOTCONN if a link was
+ * closed first, -EBUSY if @rx has a client).
  */
 int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 		  const struct mk_stream_cfg *cfg, struct mk_stream_result *res)
@@ -338,11 +356,19 @@ retry:
 		mk_link_flush(tx);
 	/* Everything sent must arrive, or be accounted lost in a reset. */
 	/* Interruptible: a receive-only run may wait long for its sender. */
-	if (rx && wait_event_interruptible_timeout(st->done, mk_stream_done(res),
-						   timeout) <= 0 && !ret) {
-		pr_err("%s: %llu of %llu messages never arrived\n", mk_link_name(rx),
-		       res->sent - res->received - res->lost_in_reset, res->sent);
-		ret = -ETIMEDOUT;
+	if (rx) {
+		long left = wait_event_interruptible_timeout(st->done,
+							     mk_stream_done(res) ||
+							     mk_stream_cut(tx, rx),
+							     timeout);
+
+		if (!mk_stream_done(res) && !ret) {
+			pr_err("%s: %llu of %llu messages never arrived%s\n",
+			       mk_link_name(rx),
+			       res->sent - res->received - res->lost_in_reset, res->sent,
+			       left > 0 ? ": link closed" : "");
+			ret = left > 0 ? -ENOTCONN : -ETIMEDOUT;
+		}
 	}
 	res->ns = ktime_get_ns() - (tx || !st->first_ns ? ns0 : st->first_ns);
 	res->doorbells = tx ? mk_link_doorbells_sent(tx) - db0 : 0;
@@ -416,6 +442,39 @@ static ssize_t mk_stream_read(struct file *f, char __user *ubuf, size_t n,
 	return simple_read_from_buffer(ubuf, n, pos, sf->out, sf->len);
 }
 
+/* A referenced link by name, instead of @old (released). */
+static struct mk_link *mk_stream_find(struct mk_link *old, const char *name)
+{
+	mk_link_put(old);
+	return mk_link_find(name);
+}
+
+/*
+ * Both ends of loopback @id, referenced, instead of *@from and *@to; if it
+ * has no end b (host loopback), or no such loopback, they stay.
+ */
+static void mk_stream_find_lo(unsigned int id, bool ba, struct mk_link **from,
+			      struct mk_link **to)
+{
+	struct mk_link *end[2];
+	char name[24];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "lo%u.%c", id, 'a' + i);
+		end[i] = mk_link_find(name);
+	}
+	if (!end[0] || !end[1]) {
+		mk_link_put(end[0]);
+		mk_link_put(end[1]);
+		return;
+	}
+	mk_link_put(*from);
+	mk_link_put(*to);
+	*from = end[ba];
+	*to = end[!ba];
+}
+
 static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 			       size_t n, loff_t *pos)
 {
@@ -426,9 +485,8 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	struct mk_stream_result res;
 	char *buf, *p, *tok, dir[4] = "ab";
 	struct mk_link *from = NULL, *to = NULL;
-	struct mk_loopback *lo = NULL;
-	bool want_from = false, want_to = false;
-	unsigned int v, secs = 30;
+	bool want_from = false, want_to = false, want_lo = false;
+	unsigned int lo, secs = 30;
 	int ret;
 
 	if (n > 256)
@@ -443,12 +501,12 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 			continue;
 		want_from |= !strncmp(tok, "from=", 5);
 		want_to |= !strncmp(tok, "to=", 3);
-		if (sscanf(tok, "lo=%u", &v) == 1)
-			lo = mk_loopback_find(v);
+		if (sscanf(tok, "lo=%u", &lo) == 1)
+			want_lo = true;
 		else if (!strncmp(tok, "from=", 5))
-			from = mk_link_find(tok + 5);
+			from = mk_stream_find(from, tok + 5);
 		else if (!strncmp(tok, "to=", 3))
-			to = mk_link_find(tok + 3);
+			to = mk_stream_find(to, tok + 3);
 		else if (sscanf(tok, "count=%llu", &cfg.count) == 1)
 			;
 		else if (sscanf(tok, "min=%u", &cfg.min_len) == 1)
@@ -474,22 +532,26 @@ static ssize_t mk_stream_write(struct file *f, const char __user *ubuf,
 	}
 	kfree(buf);
 	if (ret)
-		return ret;
-	if (lo && mk_loopback_end(lo, 1)) {
-		from = mk_loopback_end(lo, dir[0] == 'b');
-		to = mk_loopback_end(lo, dir[0] == 'a');
-	}
+		goto out;
+	if (want_lo)
+		mk_stream_find_lo(lo, dir[0] == 'b', &from, &to);
+	ret = -ENOENT;
 	if ((!from && !to) || from == to || (want_from && !from) ||
 	    (want_to && !to))
-		return -ENOENT;
+		goto out;
+	ret = -EINVAL;
 	if (!cfg.min_len || cfg.max_len > SZ_64K)
-		return -EINVAL;
+		goto out;
 	if (cfg.min_len > cfg.max_len)
 		cfg.max_len = cfg.min_len;
 	cfg.timeout = secs * HZ;
 	ret = mk_stream_run(from, to, &cfg, &res);
 	sf->len = mk_stream_format(&res, ret, sf->out, sizeof(sf->out));
-	return n;
+	ret = n;
+out:
+	mk_link_put(from);
+	mk_link_put(to);
+	return ret;
 }
 
 static const struct file_operations mk_stream_fops = {

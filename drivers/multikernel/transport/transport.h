@@ -36,8 +36,13 @@ u64 mk_link_doorbells_sent(struct mk_link *link);
 
 int mk_loopback_init(void);
 void mk_loopback_exit(void);
-struct mk_link *mk_chan_find(const char *name);
+void *mk_loopback_region(struct mk_loopback *lo);
+unsigned int mk_loopback_set_close_timeout(unsigned int ms);
+unsigned int mk_loopback_quarantined(void);
+int mk_loopback_reap_quarantine(void);
+bool mk_link_closed(struct mk_link *link);
 void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
+unsigned int mk_link_set_flap_backoff(unsigned int max_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);
 u64 mk_link_stat(struct mk_link *link, const char *name);
@@ -45,15 +50,9 @@ void mk_link_panic_init(void);
 
 #ifdef CONFIG_MULTIKERNEL_INSTANCES
 void mk_host_init(void);
-struct mk_link *mk_host_find(const char *name);
 #else
 static inline void mk_host_init(void)
 {
-}
-
-static inline struct mk_link *mk_host_find(const char *name)
-{
-	return NULL;
 }
 #endif
 

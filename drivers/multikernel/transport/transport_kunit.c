@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/multikernel/channel.h>
+#include <linux/multikernel/doorbell.h>
 #include <linux/multikernel/pool.h>
 
 #include "stream.h"
@@ -40,6 +41,20 @@ static bool wait_for(bool (*cond)(void *), void *arg, unsigned int ms)
 		usleep_range(1000, 2000);
 	}
 	return true;
+}
+
+/* A counter of a link end above a value. */
+struct stat_wait {
+	struct mk_link *link;
+	const char *name;
+	u64 above;
+};
+
+static bool stat_above(void *arg)
+{
+	struct stat_wait *w = arg;
+
+	return mk_link_stat(w->link, w->name) > w->above;
 }
 
 static bool both_up(void *arg)
@@ -554,6 +569,250 @@ static void heartbeat_stop_takes_link_down(struct kunit *test)
 	mk_loopback_destroy(lo);
 }
 
+/* b restarted and a took it back: what b now publishes has been read. */
+static void rejoin(struct kunit *test, struct mk_loopback *lo)
+{
+	struct stat_wait w = { mk_loopback_end(lo, 0), "ups", 0 };
+
+	w.above = mk_link_stat(w.link, "ups");
+	mk_link_restart(mk_loopback_end(lo, 1));
+	KUNIT_ASSERT_TRUE(test, wait_for(stat_above, &w, 10000));
+	KUNIT_ASSERT_TRUE(test, wait_for(both_up, lo, 10000));
+}
+
+static void no_heartbeat_offered_stays_up(struct kunit *test)
+{
+	struct mk_loopback *lo = make_lo(test);
+	struct mk_chan_hdr *h = mk_loopback_region(lo);
+	struct mk_link *a = mk_loopback_end(lo, 0);
+	u64 resets;
+
+	/* b, as a peer without the feature would, offers no heartbeat. */
+	WRITE_ONCE(h->side[1].features_offered, cpu_to_le64(MK_CHAN_F_EVENT_IDX));
+	rejoin(test, lo);
+	resets = mk_link_stat(a, "resets");
+	mk_link_set_timers(50, 300);
+	/* Silent, but never said it would beat: still there. */
+	mk_link_freeze(mk_loopback_end(lo, 1), true);
+	msleep(1500);
+	KUNIT_EXPECT_TRUE(test, mk_link_is_up(a));
+	KUNIT_EXPECT_EQ(test, mk_link_stat(a, "resets"), resets);
+	mk_link_freeze(mk_loopback_end(lo, 1), false);
+	mk_link_set_timers(100, 5000);
+	mk_loopback_destroy(lo);
+}
+
+static void peer_doorbell_outside_its_cpus(struct kunit *test)
+{
+	struct mk_loopback *lo = make_lo(test);
+	struct mk_chan_hdr *h = mk_loopback_region(lo);
+	struct mk_link *a = mk_loopback_end(lo, 0);
+	struct stat_wait w = { a, "peer_doorbell_refused", 0 };
+	struct mk_stream_cfg cfg = {
+		.count = 20000, .min_len = 1, .max_len = 4096, .log_sizes = true,
+		.timeout = 20 * HZ,
+	};
+	struct mk_stream_result res;
+	u32 bogus = 0, t;
+	int cpu;
+
+	/* A target no CPU of this kernel has: another kernel's, say. */
+	for_each_online_cpu(cpu)
+		if (!mk_doorbell_cpu_target(cpu, &t))
+			bogus = max(bogus, t + 1);
+	WRITE_ONCE(h->side[1].doorbell, cpu_to_le32(bogus));
+	rejoin(test, lo);
+	KUNIT_EXPECT_TRUE(test, wait_for(stat_above, &w, 5000));
+	/*
+	 * a still rings b where b really is: with no periodic wake-up, a
+	 * doorbell sent to the bogus target would stall the stream.
+	 */
+	mk_link_set_timers(3600 * 1000, 7200 * 1000);
+	KUNIT_EXPECT_EQ(test, run_stream(test, lo, 0, &cfg, &res), 0);
+	mk_link_set_timers(100, 5000);
+	mk_loopback_destroy(lo);
+}
+
+/* The smallest region a loopback can have. */
+static const struct mk_chan_geometry small_geo = {
+	.num = 16, .data_size = SZ_64K, .max_msg = SZ_64K,
+};
+
+struct destroy_job {
+	struct mk_loopback *lo;
+	struct completion done;
+};
+
+static int destroy_job_fn(void *arg)
+{
+	struct destroy_job *j = arg;
+
+	mk_loopback_destroy(j->lo);
+	complete(&j->done);
+	return 0;
+}
+
+/* A host loopback whose side 1 looks like another kernel's, still open. */
+static struct mk_loopback *make_host_lo(struct kunit *test, struct mk_chan_hdr **h)
+{
+	struct mk_loopback *lo;
+
+	if (!mk_global_pool())
+		kunit_skip(test, "booted without mkkernel_pool=");
+	lo = mk_loopback_create_host(cpumask_first(cpu_online_mask), &small_geo);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, lo);
+	*h = mk_loopback_region(lo);
+	WRITE_ONCE((*h)->side[1].epoch, cpu_to_le32(1));
+	/* As a peer does: its epoch before its state. */
+	smp_store_release(&(*h)->side[1].state, cpu_to_le32(MK_CHAN_INIT));
+	return lo;
+}
+
+static void host_destroy_waits_for_peer(struct kunit *test)
+{
+	struct mk_pool *pool = mk_global_pool();
+	struct destroy_job *j = kunit_kzalloc(test, sizeof(*j), GFP_KERNEL);
+	unsigned long allocs;
+	unsigned int old;
+	struct mk_chan_hdr *h;
+	struct task_struct *t;
+	size_t before;
+
+	KUNIT_ASSERT_NOT_NULL(test, j);
+	before = pool ? mk_pool_avail(pool) : 0;
+	allocs = pool ? mk_pool_nr_allocs(pool) : 0;
+	j->lo = make_host_lo(test, &h);
+	old = mk_loopback_set_close_timeout(20000);
+	init_completion(&j->done);
+	t = kthread_run(destroy_job_fn, j, "mk_destroy_job");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	msleep(500);
+	/* The other kernel may still write into the region: it stays. */
+	KUNIT_EXPECT_FALSE(test, completion_done(&j->done));
+	KUNIT_EXPECT_LT(test, mk_pool_avail(pool), before);
+	KUNIT_EXPECT_GT(test, mk_pool_nr_allocs(pool), allocs);
+	/* It closes its end: the memory goes back, not before. */
+	smp_store_release(&h->side[1].state, cpu_to_le32(MK_CHAN_DOWN));
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&j->done, 10 * HZ));
+	KUNIT_EXPECT_EQ(test, mk_pool_avail(pool), before);
+	KUNIT_EXPECT_EQ(test, mk_pool_nr_allocs(pool), allocs);
+	mk_loopback_set_close_timeout(old);
+}
+
+static void host_destroy_quarantines_silent_peer(struct kunit *test)
+{
+	struct mk_pool *pool = mk_global_pool();
+	unsigned int quarantined = mk_loopback_quarantined();
+	unsigned long allocs, t0;
+	unsigned int old;
+	struct mk_loopback *lo;
+	struct mk_chan_hdr *h;
+	size_t before;
+
+	before = pool ? mk_pool_avail(pool) : 0;
+	allocs = pool ? mk_pool_nr_allocs(pool) : 0;
+	lo = make_host_lo(test, &h);
+	old = mk_loopback_set_close_timeout(300);
+	t0 = jiffies;
+	mk_loopback_destroy(lo);
+	KUNIT_EXPECT_GE(test, jiffies - t0, msecs_to_jiffies(300));
+	KUNIT_EXPECT_EQ(test, mk_loopback_quarantined(), quarantined + 1);
+	/* Kept allocated for ever: nothing else gets that memory. */
+	KUNIT_EXPECT_LT(test, mk_pool_avail(pool), before);
+	KUNIT_EXPECT_GT(test, mk_pool_nr_allocs(pool), allocs);
+	/* The tests after this one want the pool whole: the peer closes. */
+	smp_store_release(&h->side[1].state, cpu_to_le32(MK_CHAN_DOWN));
+	KUNIT_EXPECT_EQ(test, mk_loopback_reap_quarantine(), 1);
+	KUNIT_EXPECT_EQ(test, mk_pool_avail(pool), before);
+	KUNIT_EXPECT_EQ(test, mk_pool_nr_allocs(pool), allocs);
+	mk_loopback_set_close_timeout(old);
+}
+
+/* A stream on links found by name, as debugfs runs it: references only. */
+struct held_stream {
+	struct mk_link *tx;
+	struct mk_link *rx;
+	struct mk_stream_cfg cfg;
+	struct mk_stream_result res;
+	int ret;
+	struct completion done;
+};
+
+static int held_stream_fn(void *arg)
+{
+	struct held_stream *s = arg;
+
+	s->ret = mk_stream_run(s->tx, s->rx, &s->cfg, &s->res);
+	mk_link_put(s->tx);
+	mk_link_put(s->rx);
+	complete(&s->done);
+	return 0;
+}
+
+static void destroy_while_streaming(struct kunit *test)
+{
+	struct held_stream *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct mk_loopback *lo = make_lo(test);
+	struct stat_wait w = { mk_loopback_end(lo, 1), "rx_msgs", 1000 };
+	char a[16], b[16];
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	snprintf(a, sizeof(a), "lo%d.a", mk_loopback_id(lo));
+	snprintf(b, sizeof(b), "lo%d.b", mk_loopback_id(lo));
+	s->tx = mk_link_find(a);
+	s->rx = mk_link_find(b);
+	KUNIT_EXPECT_PTR_EQ(test, s->tx, mk_loopback_end(lo, 0));
+	KUNIT_EXPECT_PTR_EQ(test, s->rx, mk_loopback_end(lo, 1));
+	if (!s->tx || !s->rx) {
+		mk_link_put(s->tx);
+		mk_link_put(s->rx);
+		mk_loopback_destroy(lo);
+		KUNIT_FAIL_AND_ABORT(test, "link ends not found by name");
+	}
+	s->cfg = (struct mk_stream_cfg){
+		.count = 100000000, .min_len = 1, .max_len = SZ_64K,
+		.log_sizes = true, .timeout = 30 * HZ,
+	};
+	init_completion(&s->done);
+	t = kthread_run(held_stream_fn, s, "mk_held_stream");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_TRUE(test, wait_for(stat_above, &w, 10000));
+	/* Under the stream: it fails at once; the memory stays until it lets go. */
+	mk_loopback_destroy(lo);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s->done, 10 * HZ));
+	KUNIT_EXPECT_EQ(test, s->ret, -ENOTCONN);
+	KUNIT_EXPECT_LT(test, s->res.sent, s->cfg.count);
+	/* Closed links are not found any more. */
+	KUNIT_EXPECT_NULL(test, mk_link_find(a));
+}
+
+/*
+ * A peer that restarts again and again: this end backs off instead of
+ * coming up (and making its client re-register everything) each time.
+ */
+static void flapping_peer_backs_off(struct kunit *test)
+{
+	struct mk_loopback *lo = make_lo(test);
+	struct mk_link *a = mk_loopback_end(lo, 0), *b = mk_loopback_end(lo, 1);
+	u64 ups = mk_link_stat(a, "ups"), backoffs = mk_link_stat(a, "backoffs");
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		mk_link_restart(b);
+		msleep(20);
+	}
+	ups = mk_link_stat(a, "ups") - ups;
+	backoffs = mk_link_stat(a, "backoffs") - backoffs;
+	kunit_info(test, "40 peer restarts in 800 ms: up %llu times, backed off %llu times\n",
+		   ups, backoffs);
+	KUNIT_EXPECT_LT(test, ups, 20);
+	KUNIT_EXPECT_GT(test, backoffs, 0);
+	/* Once the peer is quiet, the link returns (within the 5 s maximum). */
+	KUNIT_EXPECT_TRUE(test, wait_for(both_up, lo, 15000));
+	mk_loopback_destroy(lo);
+}
+
 static void hundred_cycles_no_leak(struct kunit *test)
 {
 	struct mk_pool *pool = mk_global_pool();
@@ -562,6 +821,7 @@ static void hundred_cycles_no_leak(struct kunit *test)
 		.timeout = 10 * HZ,
 	};
 	struct mk_stream_result res;
+	unsigned int backoff;
 	struct mk_loopback *lo;
 	size_t before;
 	int i;
@@ -570,6 +830,8 @@ static void hundred_cycles_no_leak(struct kunit *test)
 		kunit_skip(test, "booted without mkkernel_pool=");
 	before = mk_pool_avail(pool);
 	lo = make_lo(test);
+	/* Restarting at will is what this test does: no flap backoff. */
+	backoff = mk_link_set_flap_backoff(0);
 	for (i = 0; i < 100; i++) {
 		mk_link_restart(mk_loopback_end(lo, i & 1));
 		usleep_range(500, 1000);
@@ -578,6 +840,7 @@ static void hundred_cycles_no_leak(struct kunit *test)
 			break;
 		}
 	}
+	mk_link_set_flap_backoff(backoff);
 	KUNIT_EXPECT_EQ(test, mk_stream_run(mk_loopback_end(lo, 0), mk_loopback_end(lo, 1),
 					    &cfg, &res), 0);
 	mk_loopback_destroy(lo);
@@ -624,6 +887,12 @@ static struct kunit_case mk_transport_cases[] = {
 	KUNIT_CASE_SLOW(peer_reset_midstream),
 	KUNIT_CASE_SLOW(corruption_resets_and_recovers),
 	KUNIT_CASE(heartbeat_stop_takes_link_down),
+	KUNIT_CASE(no_heartbeat_offered_stays_up),
+	KUNIT_CASE(peer_doorbell_outside_its_cpus),
+	KUNIT_CASE(host_destroy_waits_for_peer),
+	KUNIT_CASE(host_destroy_quarantines_silent_peer),
+	KUNIT_CASE(destroy_while_streaming),
+	KUNIT_CASE(flapping_peer_backs_off),
 	KUNIT_CASE_SLOW(hundred_cycles_no_leak),
 	KUNIT_CASE_SLOW(several_links_at_once),
 	KUNIT_CASE_SLOW(stream_long_random),

@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include <linux/uio.h>
 
+struct cpumask;
 struct mk_link;
 struct mk_pool;
 
@@ -29,12 +30,20 @@ struct mk_pool;
  *	and do not keep the pointer after returning.
  * @up: the link came up; mk_link_mtu() is valid. Receive thread.
  * @down: the link went down: every blocked sender has been woken with
- *	-ENOTCONN; messages in flight may have been lost. Receive thread.
+ *	-ENOTCONN; messages in flight may have been lost. Receive thread, or
+ *	the context closing the link.
+ * @writable: room came back after mk_link_can_send() said there was none
+ *	(optional; for clients with wait queues of their own). Receive
+ *	thread; must not sleep for long.
+ * @stats: append the client's counters to the link's statistics, as
+ *	"name value" lines (optional); returns bytes written.
  */
 struct mk_link_ops {
 	void (*rx)(struct mk_link *link, const void *data, size_t len, void *priv);
 	void (*up)(struct mk_link *link, void *priv);
 	void (*down)(struct mk_link *link, void *priv);
+	void (*writable)(struct mk_link *link, void *priv);
+	int (*stats)(struct mk_link *link, void *priv, char *buf, size_t size);
 };
 
 /**
@@ -92,6 +101,7 @@ int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
 void mk_link_detach_client(struct mk_link *link);
 bool mk_link_is_up(struct mk_link *link);
 size_t mk_link_mtu(struct mk_link *link);
+size_t mk_link_rx_max(struct mk_link *link);
 const char *mk_link_name(struct mk_link *link);
 struct device *mk_link_device(struct mk_link *link);
 void mk_link_set_drvdata(struct mk_link *link, void *data);
@@ -111,6 +121,8 @@ int mk_link_sendv(struct mk_link *link, const struct kvec *msgs, unsigned int n,
 int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 		    unsigned int niov, unsigned int flags, long timeout);
 __poll_t mk_link_poll(struct mk_link *link, struct file *filp, poll_table *wait);
+bool mk_link_can_send(struct mk_link *link, size_t len);
+bool mk_link_in_receiver(struct mk_link *link);
 void mk_link_flush(struct mk_link *link);
 int mk_link_wait_space(struct mk_link *link, size_t len, long timeout);
 
@@ -119,7 +131,11 @@ int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g);
 struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 			     unsigned int side, int cpu,
 			     const u32 *peer_doorbell);
+void mk_link_set_peer_cpus(struct mk_link *link, const struct cpumask *cpus);
 void mk_link_close(struct mk_link *link);
+struct mk_link *mk_link_find(const char *name);
+struct mk_link *mk_link_get(struct mk_link *link);
+void mk_link_put(struct mk_link *link);
 
 /* Loopback links: both ends of a channel in this kernel (tests, benchmarks). */
 struct mk_loopback;
@@ -130,8 +146,6 @@ struct mk_loopback *mk_loopback_create_host(int cpu,
 void mk_loopback_destroy(struct mk_loopback *lo);
 struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i);
 int mk_loopback_id(struct mk_loopback *lo);
-struct mk_loopback *mk_loopback_find(int id);
-struct mk_link *mk_link_find(const char *name);
 
 int mk_chan_parse_param(const char *str, struct mk_chan_attach *a,
 			const char **why);

@@ -3,7 +3,8 @@
  * The transport as a user drives it through debugfs: loopback links made
  * and destroyed at run time, several streaming at once, statistics, fault
  * injection, the attach path with the boot-parameter syntax and with a
- * device-tree blob built by dtc, and the errors for bad commands.
+ * device-tree blob built by dtc, a loopback destroyed under a stream, and
+ * the errors for bad commands.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "ktap.h"
 
@@ -178,6 +180,7 @@ static void check_stats(const char *name)
 		"tx_msgs", "tx_bytes", "tx_doorbells", "tx_suppressed", "tx_full",
 		"tx_waits", "rx_msgs", "rx_bytes", "rx_batches", "rx_mean_batch",
 		"rx_completion_doorbells", "irqs", "violations", "resets", "ups",
+		"peer_doorbell_refused",
 	};
 	char path[128], buf[2048];
 	size_t i;
@@ -287,6 +290,48 @@ static void attach_paths(void)
 	ktap_result(puts_to(DBG "loopback", cmd) == 0, "host_side_destroyed");
 }
 
+struct long_job {
+	char cmd[128];
+	char out[1024];
+	int ret;
+};
+
+static void *long_job_fn(void *arg)
+{
+	struct long_job *j = arg;
+
+	j->ret = stream(j->cmd, j->out, sizeof(j->out));
+	return NULL;
+}
+
+/* The stream holds its links: the destroy fails it at once, nothing else. */
+static void destroy_under_stream(void)
+{
+	struct long_job j = { .ret = -1 };
+	struct lo los[16];
+	char cmd[64];
+	pthread_t t;
+	time_t t0;
+	int n, ok;
+
+	n = puts_to(DBG "loopback", "create") == 0 ? list(los, 16) : 0;
+	if (n < 1 || !link_up(los[n - 1].a) || !link_up(los[n - 1].b)) {
+		ktap_result(0, "destroy_under_stream_fails_it");
+		return;
+	}
+	snprintf(j.cmd, sizeof(j.cmd), "lo=%d count=100000000 timeout=60", los[n - 1].id);
+	pthread_create(&t, NULL, long_job_fn, &j);
+	sleep(1);
+	snprintf(cmd, sizeof(cmd), "destroy %d", los[n - 1].id);
+	t0 = time(NULL);
+	ok = puts_to(DBG "loopback", cmd) == 0;
+	pthread_join(t, NULL);
+	printf("# stream under destroy: status %lld, sent %lld, %lld s after\n",
+	       field(j.out, "status"), field(j.out, "sent"), (long long)(time(NULL) - t0));
+	ktap_result(ok && j.ret == 0 && field(j.out, "status") == -ENOTCONN &&
+		    time(NULL) - t0 < 20, "destroy_under_stream_fails_it");
+}
+
 int main(void)
 {
 	struct lo los[16];
@@ -321,6 +366,7 @@ int main(void)
 		snprintf(cmd, sizeof(cmd), "destroy %d", los[i].id);
 		ktap_result(puts_to(DBG "loopback", cmd) == 0, "destroy_loopback_%d", i);
 	}
+	destroy_under_stream();
 	ktap_result(list(los, 16) == 0, "no_loopback_left");
 	get("/proc/iomem", buf, sizeof(buf));
 	ktap_result(!strstr(buf, "multikernel instance"), "instance_pools_released");
