@@ -31,6 +31,7 @@
 
 #define pr_fmt(fmt) "mk_rpmsg: " fmt
 
+#include <linux/hashtable.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -38,6 +39,7 @@
 #include <linux/rpmsg/byteorder.h>
 #include <linux/rpmsg/ns.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 #include <linux/multikernel/rpmsg.h>
 #include <linux/multikernel/transport.h>
 
@@ -46,9 +48,31 @@
 
 #define MK_RPMSG_HDR		sizeof(struct mk_rpmsg_hdr)
 #define MK_RPMSG_FIRST_ADDR	1024
+/* Records kept for addresses without an endpoint, so that their credit returns. */
+#define MK_RPMSG_MAX_ORPHANS	64
+/* A receiver reports consumption after this much: well before a sender stalls. */
+#define MK_RPMSG_REPORT_AFTER	(MK_RPMSG_WINDOW_MIN / 4)
 
 static_assert(sizeof(struct mk_rpmsg_hdr) == 16);
 static_assert(sizeof(struct mk_rpmsg_ctrl) == 8);
+static_assert(sizeof(struct mk_rpmsg_credit) == 16);
+
+static unsigned int window = MK_RPMSG_WINDOW_MIN;
+module_param(window, uint, 0444);
+MODULE_PARM_DESC(window,
+		 "Charged bytes a sender may have unread by one of our endpoints (default 256 KiB; at least twice the largest message)");
+
+static unsigned int peer_channels = 64;
+module_param(peer_channels, uint, 0644);
+MODULE_PARM_DESC(peer_channels,
+		 "Channels a peer may create on a link by announcing them (default 64)");
+
+static bool fault_ignore_credit;
+#ifdef CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION
+module_param(fault_ignore_credit, bool, 0644);
+MODULE_PARM_DESC(fault_ignore_credit,
+		 "Test hook: send without taking credit, as a hostile peer would");
+#endif
 
 /**
  * struct mk_rpmsg_chan - an rpmsg device of the bus (name service, control
@@ -56,21 +80,105 @@ static_assert(sizeof(struct mk_rpmsg_ctrl) == 8);
  * @rpdev: the rpmsg device
  * @bus: its bus
  * @from_peer: created for the peer's announcement: bind back when probed
+ * @gone: unregistered (under the bus's rm_lock)
  */
 struct mk_rpmsg_chan {
 	struct rpmsg_device rpdev;
 	struct mk_rpmsg *bus;
 	bool from_peer;
+	bool gone;
+};
+
+/**
+ * struct mk_rpmsg_waitq - an endpoint's wait queue
+ * @head: senders and pollers of the endpoint
+ * @grave: in mk_rpmsg_graves once the endpoint is gone
+ * @rcu: frees it after epoll's RCU readers
+ *
+ * Apart from the endpoint, because a poll() or select() sleeper leaves it
+ * only when it wakes up: it is freed once nobody is on it.
+ */
+struct mk_rpmsg_waitq {
+	wait_queue_head_t head;
+	struct list_head grave;
+	struct rcu_head rcu;
 };
 
 /**
  * struct mk_rpmsg_ept - an endpoint of the bus
  * @ept: the rpmsg endpoint
  * @bus: its bus
+ * @wq: its senders and pollers
+ * @dying: being destroyed: sends fail with -EPIPE
+ * @last_dst: where it last sent, for poll()
  */
 struct mk_rpmsg_ept {
 	struct rpmsg_endpoint ept;
 	struct mk_rpmsg *bus;
+	struct mk_rpmsg_waitq *wq;
+	bool dying;
+	u32 last_dst;
+};
+
+/**
+ * struct mk_rpmsg_txc - what we may send to one endpoint of the peer
+ * @node: in mk_rpmsg.tx_credit
+ * @addr: the peer's endpoint
+ * @sent: charged bytes sent to it this session, modulo 2^32
+ * @fwd_cnt: charged bytes it reported consumed
+ * @buf_alloc: its window
+ */
+struct mk_rpmsg_txc {
+	struct hlist_node node;
+	u32 addr;
+	u32 sent;
+	u32 fwd_cnt;
+	u32 buf_alloc;
+};
+
+/**
+ * struct mk_rpmsg_rxc - what one of our addresses owes its senders
+ * @node: in mk_rpmsg.rx_credit
+ * @pending: in mk_rpmsg.credit_pending while a report is due
+ * @addr: our address
+ * @delivered: charged bytes accepted for it this session, modulo 2^32
+ * @consumed: charged bytes of those consumed (read, or dropped)
+ * @reported: @consumed as last reported to the peer
+ * @orphan: made for an address without endpoint
+ */
+struct mk_rpmsg_rxc {
+	struct hlist_node node;
+	struct list_head pending;
+	u32 addr;
+	u32 delivered;
+	u32 consumed;
+	u32 reported;
+	bool orphan;
+};
+
+/**
+ * struct mk_rpmsg_bind - a BIND that found the ring full, to send again
+ * @node: in mk_rpmsg.binds
+ * @src: our endpoint
+ * @dst: the peer's channel
+ */
+struct mk_rpmsg_bind {
+	struct list_head node;
+	u32 src;
+	u32 dst;
+};
+
+/**
+ * struct mk_rpmsg_removal - a peer's channel to unregister outside the
+ *	receive thread
+ * @work: in the bus's ordered workqueue
+ * @bus: the bus
+ * @dev: the channel's device, referenced
+ */
+struct mk_rpmsg_removal {
+	struct work_struct work;
+	struct mk_rpmsg *bus;
+	struct device *dev;
 };
 
 /**
@@ -92,10 +200,254 @@ static const struct rpmsg_device_ops mk_rpmsg_dev_ops;
 static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops;
 static struct lock_class_key mk_rpmsg_ns_cb_key;
 
+/* Credit ------------------------------------------------------------------ */
+
+static u32 mk_rpmsg_charge(u32 len)
+{
+	return len + MK_RPMSG_MSG_CHARGE;
+}
+
+/* Two messages of the largest size always fit: no sender can stall for good. */
+static u32 mk_rpmsg_window_floor(size_t max_msg)
+{
+	return max_t(u32, MK_RPMSG_WINDOW_MIN, 2 * mk_rpmsg_charge(max_msg));
+}
+
+static struct mk_rpmsg_txc *mk_rpmsg_txc_find(struct mk_rpmsg *bus, u32 addr)
+{
+	struct mk_rpmsg_txc *c;
+
+	hash_for_each_possible(bus->tx_credit, c, node, addr)
+		if (c->addr == addr)
+			return c;
+	return NULL;
+}
+
+static struct mk_rpmsg_rxc *mk_rpmsg_rxc_find(struct mk_rpmsg *bus, u32 addr)
+{
+	struct mk_rpmsg_rxc *r;
+
+	hash_for_each_possible(bus->rx_credit, r, node, addr)
+		if (r->addr == addr)
+			return r;
+	return NULL;
+}
+
+/* With credit_lock held. A peer reporting more than we sent only hurts itself. */
+static bool mk_rpmsg_txc_fits(const struct mk_rpmsg_txc *c, u32 charge)
+{
+	s32 out = c->sent - c->fwd_cnt;
+
+	return (u64)max(out, 0) + charge <= c->buf_alloc;
+}
+
+static bool mk_rpmsg_credit_fits(struct mk_rpmsg *bus, u32 dst, u32 charge)
+{
+	struct mk_rpmsg_txc *c;
+	unsigned long flags;
+	bool fits;
+
+	spin_lock_irqsave(&bus->credit_lock, flags);
+	c = mk_rpmsg_txc_find(bus, dst);
+	fits = c ? mk_rpmsg_txc_fits(c, charge) : charge <= bus->peer_window;
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
+	return fits;
+}
+
+/* Take @charge of credit to @dst: 0, -EAGAIN, -EPIPE (new session), -ENOMEM. */
+static int mk_rpmsg_credit_take(struct mk_rpmsg *bus, u32 dst, u32 charge,
+				u32 session)
+{
+	struct mk_rpmsg_txc *c, *new = NULL;
+	unsigned long flags;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&bus->credit_lock, flags);
+		ret = -EPIPE;
+		if (bus->session != session)
+			break;
+		c = mk_rpmsg_txc_find(bus, dst);
+		if (!c && new) {
+			c = new;
+			new = NULL;
+			c->addr = dst;
+			c->buf_alloc = bus->peer_window;
+			hash_add(bus->tx_credit, &c->node, dst);
+		}
+		if (c) {
+			ret = -EAGAIN;
+			if (mk_rpmsg_txc_fits(c, charge)) {
+				c->sent += charge;
+				ret = 0;
+			}
+			break;
+		}
+		spin_unlock_irqrestore(&bus->credit_lock, flags);
+		/* A sender may be in atomic context (trysend). */
+		new = kzalloc(sizeof(*new), GFP_ATOMIC);
+		if (!new)
+			return -ENOMEM;
+	}
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
+	kfree(new);
+	return ret;
+}
+
+/* The message was not sent after all. */
+static void mk_rpmsg_credit_return(struct mk_rpmsg *bus, u32 dst, u32 charge,
+				   u32 session)
+{
+	struct mk_rpmsg_txc *c;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bus->credit_lock, flags);
+	c = bus->session == session ? mk_rpmsg_txc_find(bus, dst) : NULL;
+	if (c)
+		c->sent -= charge;
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
+}
+
+/* Wake every sender and poller of the bus: credit or room came, or a reset. */
+static void mk_rpmsg_wake_all(struct mk_rpmsg *bus)
+{
+	struct rpmsg_endpoint *ept;
+	int id;
+
+	wake_up_all(&bus->wq);
+	mutex_lock(&bus->lock);
+	idr_for_each_entry(&bus->epts, ept, id)
+		if (wq_has_sleeper(&to_mept(ept)->wq->head))
+			wake_up_all(&to_mept(ept)->wq->head);
+	mutex_unlock(&bus->lock);
+}
+
+/* The peer reported what one of its endpoints consumed (receive thread). */
+static void mk_rpmsg_credit_rx(struct mk_rpmsg *bus, u32 src, const void *data,
+			       u32 len)
+{
+	struct mk_rpmsg_credit cr;
+	struct mk_rpmsg_txc *c;
+	unsigned long flags;
+
+	if (len != sizeof(cr)) {
+		mk_rpmsg_bad(bus, "credit message of %u bytes", len);
+		return;
+	}
+	memcpy(&cr, data, sizeof(cr));
+	spin_lock_irqsave(&bus->credit_lock, flags);
+	/* Only for endpoints we send to: the peer cannot make us allocate. */
+	c = mk_rpmsg_txc_find(bus, src);
+	if (c) {
+		c->fwd_cnt = le32_to_cpu(cr.fwd_cnt);
+		c->buf_alloc = le32_to_cpu(cr.buf_alloc);
+	}
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
+	if (c)
+		mk_rpmsg_wake_all(bus);
+}
+
+/*
+ * Account a message of @charge bytes for our address @addr (receive
+ * thread): 0, -EDQUOT if the peer sent beyond its credit, -ENOENT if no
+ * record can be kept for the address (its credit is lost).
+ */
+static int mk_rpmsg_rx_charge(struct mk_rpmsg *bus, u32 addr, u32 charge,
+			      bool has_ept)
+{
+	struct mk_rpmsg_rxc *r, *new = NULL;
+	int ret;
+
+	for (;;) {
+		spin_lock_irq(&bus->credit_lock);
+		r = mk_rpmsg_rxc_find(bus, addr);
+		if (!r && new && (has_ept || bus->orphans < MK_RPMSG_MAX_ORPHANS)) {
+			r = new;
+			new = NULL;
+			r->addr = addr;
+			r->orphan = !has_ept;
+			bus->orphans += r->orphan;
+			INIT_LIST_HEAD(&r->pending);
+			hash_add(bus->rx_credit, &r->node, addr);
+		}
+		if (r || new || (!has_ept && bus->orphans >= MK_RPMSG_MAX_ORPHANS))
+			break;
+		spin_unlock_irq(&bus->credit_lock);
+		new = kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return -ENOENT;
+	}
+	ret = -ENOENT;
+	if (r) {
+		ret = -EDQUOT;
+		if ((u64)(u32)(r->delivered - r->consumed) + charge <= bus->window) {
+			r->delivered += charge;
+			ret = 0;
+		}
+	}
+	spin_unlock_irq(&bus->credit_lock);
+	kfree(new);
+	return ret;
+}
+
+/* @charge bytes for @addr were consumed (or dropped): any context. */
+static void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge,
+				bool all)
+{
+	struct mk_rpmsg_rxc *r;
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&bus->credit_lock, flags);
+	r = mk_rpmsg_rxc_find(bus, addr);
+	if (r) {
+		u32 out = r->delivered - r->consumed;
+
+		r->consumed += all ? out : min(charge, out);
+		if (r->consumed - r->reported >= MK_RPMSG_REPORT_AFTER &&
+		    list_empty(&r->pending)) {
+			list_add_tail(&r->pending, &bus->credit_pending);
+			kick = true;
+		}
+	}
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
+	if (kick)
+		mod_delayed_work(bus->work, &bus->ctrl_work, 0);
+}
+
+/* A new session: every record goes (the link was down, both sides restart). */
+static void mk_rpmsg_credit_reset(struct mk_rpmsg *bus)
+{
+	struct mk_rpmsg_bind *b, *btmp;
+	struct mk_rpmsg_txc *c;
+	struct mk_rpmsg_rxc *r;
+	struct hlist_node *tmp;
+	LIST_HEAD(binds);
+	int i;
+
+	spin_lock_irq(&bus->credit_lock);
+	bus->session++;
+	hash_for_each_safe(bus->tx_credit, i, tmp, c, node) {
+		hash_del(&c->node);
+		kfree(c);
+	}
+	hash_for_each_safe(bus->rx_credit, i, tmp, r, node) {
+		hash_del(&r->node);
+		kfree(r);
+	}
+	INIT_LIST_HEAD(&bus->credit_pending);
+	bus->orphans = 0;
+	list_splice_init(&bus->binds, &binds);
+	spin_unlock_irq(&bus->credit_lock);
+	list_for_each_entry_safe(b, btmp, &binds, node)
+		kfree(b);
+}
+
 /* Sending ------------------------------------------------------------------- */
 
-static int mk_rpmsg_xmit(struct mk_rpmsg *bus, u32 src, u32 dst, u16 flags,
-			 const void *data, int len, bool wait)
+/* One message onto the link, never waiting: -EAGAIN when the ring is full. */
+static int mk_rpmsg_put(struct mk_rpmsg *bus, u32 src, u32 dst, u16 flags,
+			const void *data, u32 len)
 {
 	struct mk_rpmsg_hdr h = {
 		.src = cpu_to_le32(src),
@@ -107,38 +459,110 @@ static int mk_rpmsg_xmit(struct mk_rpmsg *bus, u32 src, u32 dst, u16 flags,
 		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = (void *)data, .iov_len = len },
 	};
+
+	return mk_link_sendmsg(bus->link, iov, 2, MK_SEND_NOWAIT, 0);
+}
+
+/* What a blocked sender waits for. */
+struct mk_rpmsg_wait {
+	struct mk_rpmsg *bus;
+	struct mk_rpmsg_ept *e;
+	u32 dst;
+	u32 charge;
+	u32 len;
+	u32 session;
+	bool credit;
+};
+
+/* Wait condition of a sender: it may go on, or must give up. */
+static bool mk_rpmsg_can_xmit(const struct mk_rpmsg_wait *w)
+{
+	if ((w->e && READ_ONCE(w->e->dying)) ||
+	    READ_ONCE(w->bus->session) != w->session || !mk_link_is_up(w->bus->link))
+		return true;
+	if (w->credit && !mk_rpmsg_credit_fits(w->bus, w->dst, w->charge))
+		return false;
+	return mk_link_can_send(w->bus->link, w->len + MK_RPMSG_HDR);
+}
+
+/*
+ * Send one message from @src (endpoint @e, or NULL for the bus's own) to
+ * @dst, waiting up to @timeout jiffies (0: not at all) for the peer's
+ * credit and for room in the ring.
+ */
+static int mk_rpmsg_xmit(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e, u32 src,
+			 u32 dst, u16 flags, const void *data, int len,
+			 long timeout)
+{
+	bool ctrl = flags & MK_RPMSG_F_CTRL;
+	bool credit = !ctrl && !READ_ONCE(fault_ignore_credit);
+	u32 session = READ_ONCE(bus->session);
 	size_t mtu = mk_link_mtu(bus->link);
+	wait_queue_head_t *wq = e ? &e->wq->head : &bus->wq;
+	struct mk_rpmsg_wait w = {
+		.bus = bus, .e = e, .dst = dst, .len = len, .session = session,
+		.credit = credit,
+	};
+	bool counted = false;
+	u32 charge;
 	int ret;
 
 	if (len < 0 || (len && !data) || src == RPMSG_ADDR_ANY)
 		return -EINVAL;
 	/* A channel whose peer has not bound yet has nowhere to send. */
-	if (dst == RPMSG_ADDR_ANY)
+	if (dst == RPMSG_ADDR_ANY && !ctrl)
 		return -ENOTCONN;
 	if (!mtu)
 		return -EPIPE;
 	if (len > mtu - MK_RPMSG_HDR)
 		return -EMSGSIZE;
-	ret = mk_link_sendmsg(bus->link, iov, 2, wait ? 0 : MK_SEND_NOWAIT,
-			      MAX_SCHEDULE_TIMEOUT);
+	charge = mk_rpmsg_charge(len);
+	w.charge = charge;
+	if (e && !ctrl)
+		WRITE_ONCE(e->last_dst, dst);
+	for (;;) {
+		if (e && READ_ONCE(e->dying))
+			return -EPIPE;
+		ret = credit ? mk_rpmsg_credit_take(bus, dst, charge, session) : 0;
+		if (!ret) {
+			ret = mk_rpmsg_put(bus, src, dst, flags, data, len);
+			if (ret && credit)
+				mk_rpmsg_credit_return(bus, dst, charge, session);
+			if (ret != -EAGAIN)
+				break;
+		} else if (ret != -EAGAIN) {
+			break;
+		} else if (!counted) {
+			atomic64_inc(&bus->credit_waits);
+			counted = true;
+		}
+		/* Only the receive thread brings credit and room: it never waits. */
+		if (!timeout || mk_link_in_receiver(bus->link))
+			return -EAGAIN;
+		timeout = wait_event_interruptible_timeout(*wq, mk_rpmsg_can_xmit(&w),
+							   timeout);
+		if (timeout < 0)
+			return timeout;
+		if (!timeout)
+			return -ETIMEDOUT;
+	}
 	/* The link went down: the rpmsg convention for a gone channel. */
-	if (ret == -ENOTCONN)
-		ret = -EPIPE;
-	return ret;
+	return ret == -ENOTCONN ? -EPIPE : ret;
 }
 
-static int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, u32 src, u32 dst, u32 cmd,
-			      u32 arg)
+static int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e,
+			      u32 src, u32 dst, u32 cmd, u32 arg, long timeout)
 {
 	struct mk_rpmsg_ctrl c = { .cmd = cpu_to_le32(cmd), .arg = cpu_to_le32(arg) };
 
-	return mk_rpmsg_xmit(bus, src, dst, MK_RPMSG_F_CTRL, &c, sizeof(c), true);
+	return mk_rpmsg_xmit(bus, e, src, dst, MK_RPMSG_F_CTRL, &c, sizeof(c), timeout);
 }
 
 static int mk_rpmsg_send(struct rpmsg_endpoint *ept, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr,
-			     READ_ONCE(ept->rpdev->dst), 0, data, len, true);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
+			     READ_ONCE(ept->rpdev->dst), 0, data, len,
+			     MAX_SCHEDULE_TIMEOUT);
 }
 
 /*
@@ -155,46 +579,90 @@ static u32 mk_rpmsg_dst(struct rpmsg_endpoint *ept, u32 dst)
 static int mk_rpmsg_sendto(struct rpmsg_endpoint *ept, void *data, int len,
 			   u32 dst)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst), 0,
-			     data, len, true);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
+			     mk_rpmsg_dst(ept, dst), 0, data, len, MAX_SCHEDULE_TIMEOUT);
 }
 
 static int mk_rpmsg_send_offchannel(struct rpmsg_endpoint *ept, u32 src,
 				    u32 dst, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, src, dst, 0, data, len, true);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), src, dst, 0, data,
+			     len, MAX_SCHEDULE_TIMEOUT);
 }
 
 static int mk_rpmsg_trysend(struct rpmsg_endpoint *ept, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr,
-			     READ_ONCE(ept->rpdev->dst), 0, data, len, false);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
+			     READ_ONCE(ept->rpdev->dst), 0, data, len, 0);
 }
 
 static int mk_rpmsg_trysendto(struct rpmsg_endpoint *ept, void *data, int len,
 			      u32 dst)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst), 0,
-			     data, len, false);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
+			     mk_rpmsg_dst(ept, dst), 0, data, len, 0);
 }
 
 static int mk_rpmsg_trysend_offchannel(struct rpmsg_endpoint *ept, u32 src,
 				       u32 dst, void *data, int len)
 {
-	return mk_rpmsg_xmit(to_mept(ept)->bus, src, dst, 0, data, len, false);
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), src, dst, 0, data,
+			     len, 0);
 }
 
+/**
+ * mk_rpmsg_send_timeout() - send on one of our endpoints, waiting a bounded time
+ * @ept: an endpoint of a multikernel rpmsg bus, on a channel
+ * @data: the message
+ * @len: its length
+ * @timeout: longest wait for credit and room, in jiffies
+ *
+ * For kernel-internal senders, which must not wait for ever on a peer that
+ * stays alive but stops reading.
+ *
+ * Context: process context; sleeps, interruptible.
+ * Return: 0; -ETIMEDOUT; -EPIPE if the link went down or the endpoint is
+ * going; -EMSGSIZE; -ENOTCONN if the channel's peer has not bound; -EINVAL
+ * if @ept is not ours.
+ */
+int mk_rpmsg_send_timeout(struct rpmsg_endpoint *ept, void *data, int len,
+			  long timeout)
+{
+	if (!ept || ept->ops != &mk_rpmsg_ept_ops || !ept->rpdev)
+		return -EINVAL;
+	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
+			     READ_ONCE(ept->rpdev->dst), 0, data, len, timeout);
+}
+
+/*
+ * Writable when a message of the MTU fits, both in the ring and in the
+ * credit of where the endpoint last sent, so that a write after EPOLLOUT
+ * cannot fail with -EAGAIN. Sleeps on the endpoint's own queue: a stalled
+ * destination holds up only its senders.
+ */
 static __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 			      poll_table *wait)
 {
-	return mk_link_poll(to_mept(ept)->bus->link, filp, wait);
+	struct mk_rpmsg_ept *e = to_mept(ept);
+	struct mk_rpmsg *bus = e->bus;
+	size_t mtu = mk_link_mtu(bus->link);
+	u32 dst = mk_rpmsg_dst(ept, READ_ONCE(e->last_dst));
+
+	poll_wait(filp, &e->wq->head, wait);
+	if (READ_ONCE(e->dying) || mtu <= MK_RPMSG_HDR)
+		return EPOLLERR;
+	if (dst != RPMSG_ADDR_ANY && !READ_ONCE(fault_ignore_credit) &&
+	    !mk_rpmsg_credit_fits(bus, dst, mk_rpmsg_charge(mtu - MK_RPMSG_HDR)))
+		return 0;
+	return mk_link_can_send(bus->link, mtu) ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
 static int mk_rpmsg_set_flow_control(struct rpmsg_endpoint *ept, bool pause,
 				     u32 dst)
 {
-	return mk_rpmsg_ctrl_send(to_mept(ept)->bus, ept->addr, mk_rpmsg_dst(ept, dst),
-				  MK_RPMSG_CTRL_FLOW, pause);
+	return mk_rpmsg_ctrl_send(to_mept(ept)->bus, to_mept(ept), ept->addr,
+				  mk_rpmsg_dst(ept, dst), MK_RPMSG_CTRL_FLOW, pause,
+				  MAX_SCHEDULE_TIMEOUT);
 }
 
 static ssize_t mk_rpmsg_get_mtu(struct rpmsg_endpoint *ept)
@@ -204,13 +672,198 @@ static ssize_t mk_rpmsg_get_mtu(struct rpmsg_endpoint *ept)
 	return mtu > MK_RPMSG_HDR ? mtu - MK_RPMSG_HDR : -EPIPE;
 }
 
+static void mk_rpmsg_rx_done(struct rpmsg_endpoint *ept, unsigned int len)
+{
+	mk_rpmsg_rx_release(to_mept(ept)->bus, ept->addr, mk_rpmsg_charge(len), false);
+}
+
+static void mk_rpmsg_unblock(struct rpmsg_endpoint *ept)
+{
+	struct mk_rpmsg_ept *e = to_mept(ept);
+
+	WRITE_ONCE(e->dying, true);
+	wake_up_all(&e->wq->head);
+}
+
+/* Bus control messages that must get through ------------------------------ */
+
+/* Send a credit report now if the ring has room, else later (ctrl_work). */
+static int mk_rpmsg_credit_send(struct mk_rpmsg *bus, u32 addr, u32 fwd, long timeout)
+{
+	struct mk_rpmsg_credit cr = {
+		.cmd = cpu_to_le32(MK_RPMSG_CTRL_CREDIT),
+		.fwd_cnt = cpu_to_le32(fwd),
+		.buf_alloc = cpu_to_le32(bus->window),
+	};
+
+	return mk_rpmsg_xmit(bus, NULL, addr, RPMSG_ADDR_ANY, MK_RPMSG_F_CTRL, &cr,
+			     sizeof(cr), timeout);
+}
+
+/* Errors after which a control message is worth sending again. */
+static bool mk_rpmsg_retry(int ret)
+{
+	return ret == -EAGAIN || ret == -ETIMEDOUT || ret == -ERESTARTSYS ||
+	       ret == -ENOMEM;
+}
+
+/*
+ * Tell the peer which endpoint took a channel it announced. From the
+ * receive thread the ring may be full: then the BIND waits for ctrl_work,
+ * or the channel would stay unbound (-ENOTCONN) for ever.
+ */
+static void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst)
+{
+	struct mk_rpmsg_bind *b;
+	int ret;
+
+	ret = mk_rpmsg_ctrl_send(bus, NULL, src, dst, MK_RPMSG_CTRL_BIND, 0, 0);
+	if (!mk_rpmsg_retry(ret))
+		return;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b) {
+		dev_err(mk_link_device(bus->link), "cannot bind channel %#x: no memory\n", dst);
+		return;
+	}
+	b->src = src;
+	b->dst = dst;
+	spin_lock_irq(&bus->credit_lock);
+	list_add_tail(&b->node, &bus->binds);
+	spin_unlock_irq(&bus->credit_lock);
+	mod_delayed_work(bus->work, &bus->ctrl_work, 1);
+}
+
+/*
+ * Credit reports and BINDs that could not go at once. Never in the receive
+ * thread, so it may wait (briefly) for room; what still does not fit is
+ * tried again a jiffy later. A new session drops what is left.
+ */
+static void mk_rpmsg_ctrl_work(struct work_struct *work)
+{
+	struct mk_rpmsg *bus = container_of(to_delayed_work(work), struct mk_rpmsg,
+					    ctrl_work);
+	struct mk_rpmsg_bind *b;
+	struct mk_rpmsg_rxc *r;
+	u32 session, addr, fwd;
+	int ret;
+
+	for (;;) {
+		spin_lock_irq(&bus->credit_lock);
+		session = bus->session;
+		r = list_first_entry_or_null(&bus->credit_pending, struct mk_rpmsg_rxc,
+					     pending);
+		if (!r) {
+			spin_unlock_irq(&bus->credit_lock);
+			break;
+		}
+		list_del_init(&r->pending);
+		addr = r->addr;
+		fwd = r->consumed;
+		spin_unlock_irq(&bus->credit_lock);
+
+		ret = mk_rpmsg_credit_send(bus, addr, fwd, HZ / 10);
+
+		spin_lock_irq(&bus->credit_lock);
+		r = bus->session == session ? mk_rpmsg_rxc_find(bus, addr) : NULL;
+		if (r && !ret)
+			r->reported = fwd;
+		else if (r && mk_rpmsg_retry(ret) && list_empty(&r->pending))
+			list_add(&r->pending, &bus->credit_pending);
+		spin_unlock_irq(&bus->credit_lock);
+		if (r && ret && mk_rpmsg_retry(ret))
+			goto later;
+	}
+	for (;;) {
+		spin_lock_irq(&bus->credit_lock);
+		session = bus->session;
+		b = list_first_entry_or_null(&bus->binds, struct mk_rpmsg_bind, node);
+		if (b)
+			list_del(&b->node);
+		spin_unlock_irq(&bus->credit_lock);
+		if (!b)
+			return;
+		ret = mk_rpmsg_ctrl_send(bus, NULL, b->src, b->dst, MK_RPMSG_CTRL_BIND, 0,
+					 HZ / 10);
+		if (!mk_rpmsg_retry(ret)) {
+			kfree(b);
+			continue;
+		}
+		spin_lock_irq(&bus->credit_lock);
+		if (bus->session == session) {
+			list_add(&b->node, &bus->binds);
+			b = NULL;
+		}
+		spin_unlock_irq(&bus->credit_lock);
+		kfree(b);
+		goto later;
+	}
+later:
+	mod_delayed_work(bus->work, &bus->ctrl_work, 1);
+}
+
 /* Endpoints --------------------------------------------------------------- */
+
+/* Wait queues of gone endpoints that a poll() or select() sleeper is still on. */
+static LIST_HEAD(mk_rpmsg_graves);
+static DEFINE_SPINLOCK(mk_rpmsg_graves_lock);
+static void mk_rpmsg_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mk_rpmsg_reaper, mk_rpmsg_reap);
+
+static bool mk_rpmsg_waitq_empty(struct mk_rpmsg_waitq *q)
+{
+	unsigned long flags;
+	bool empty;
+
+	/* Under its lock: a sleeper leaving holds it while unlinking itself. */
+	spin_lock_irqsave(&q->head.lock, flags);
+	empty = list_empty(&q->head.head);
+	spin_unlock_irqrestore(&q->head.lock, flags);
+	return empty;
+}
+
+static void mk_rpmsg_reap(struct work_struct *work)
+{
+	struct mk_rpmsg_waitq *q, *tmp;
+	bool more = false;
+
+	spin_lock(&mk_rpmsg_graves_lock);
+	list_for_each_entry_safe(q, tmp, &mk_rpmsg_graves, grave) {
+		if (!mk_rpmsg_waitq_empty(q)) {
+			more = true;
+			continue;
+		}
+		list_del(&q->grave);
+		kfree_rcu(q, rcu);
+	}
+	spin_unlock(&mk_rpmsg_graves_lock);
+	if (more)
+		schedule_delayed_work(&mk_rpmsg_reaper, HZ);
+}
+
+static void mk_rpmsg_waitq_put(struct mk_rpmsg_waitq *q)
+{
+	/*
+	 * epoll and aio let go on POLLFREE (after an RCU grace period, hence
+	 * kfree_rcu); a poll() or select() sleeper only when it wakes up, so
+	 * the queue waits in the graveyard until it is empty.
+	 */
+	__wake_up(&q->head, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
+	if (mk_rpmsg_waitq_empty(q)) {
+		kfree_rcu(q, rcu);
+		return;
+	}
+	spin_lock(&mk_rpmsg_graves_lock);
+	list_add_tail(&q->grave, &mk_rpmsg_graves);
+	spin_unlock(&mk_rpmsg_graves_lock);
+	schedule_delayed_work(&mk_rpmsg_reaper, HZ / 10);
+}
 
 static void mk_rpmsg_ept_release(struct kref *kref)
 {
 	struct rpmsg_endpoint *ept = container_of(kref, struct rpmsg_endpoint,
 						  refcount);
 
+	mk_rpmsg_waitq_put(to_mept(ept)->wq);
 	kfree(to_mept(ept));
 }
 
@@ -239,6 +892,13 @@ static struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return NULL;
+	e->wq = kzalloc(sizeof(*e->wq), GFP_KERNEL);
+	if (!e->wq) {
+		kfree(e);
+		return NULL;
+	}
+	init_waitqueue_head(&e->wq->head);
+	e->last_dst = RPMSG_ADDR_ANY;
 	kref_init(&e->ept.refcount);
 	mutex_init(&e->ept.cb_lock);
 	/* The name service's callback removes other endpoints: own class. */
@@ -262,6 +922,7 @@ static struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 	if (id < 0) {
 		dev_err(&rpdev->dev, "no endpoint at %#x: %s\n", chinfo.src,
 			id == -ENOSPC ? "address in use" : "cannot allocate");
+		kfree(e->wq);
 		kfree(e);
 		return NULL;
 	}
@@ -269,7 +930,7 @@ static struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 
 	/* The default endpoint of a channel the peer announced: tell it. */
 	if (ch->from_peer && !rpdev->ept && rpdev->dst != RPMSG_ADDR_ANY)
-		mk_rpmsg_ctrl_send(bus, id, rpdev->dst, MK_RPMSG_CTRL_BIND, 0);
+		mk_rpmsg_bind(bus, id, rpdev->dst);
 	return &e->ept;
 }
 
@@ -277,13 +938,17 @@ static void mk_rpmsg_destroy_ept(struct rpmsg_endpoint *ept)
 {
 	struct mk_rpmsg *bus = to_mept(ept)->bus;
 
-	mutex_lock(&bus->lock);
-	idr_remove(&bus->epts, ept->addr);
-	mutex_unlock(&bus->lock);
+	/* Blocked senders give up before anything waits for them. */
+	mk_rpmsg_unblock(ept);
 	/* No callback runs after this returns. */
 	mutex_lock(&ept->cb_lock);
 	ept->cb = NULL;
 	mutex_unlock(&ept->cb_lock);
+	/* What it kept unread is consumed: its senders get their credit back. */
+	mk_rpmsg_rx_release(bus, ept->addr, 0, true);
+	mutex_lock(&bus->lock);
+	idr_remove(&bus->epts, ept->addr);
+	mutex_unlock(&bus->lock);
 	kref_put(&ept->refcount, mk_rpmsg_ept_release);
 }
 
@@ -325,8 +990,15 @@ static struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
 	dup = rpmsg_find_device(parent, chinfo);
 	if (dup) {
 		put_device(dup);
-		dev_err(parent, "channel %s %#x -> %#x exists already\n",
-			chinfo->name, chinfo->src, chinfo->dst);
+		dev_err_ratelimited(parent, "channel %s %#x -> %#x exists already\n",
+				    chinfo->name, chinfo->src, chinfo->dst);
+		return NULL;
+	}
+	/* Counted in the receive thread, where the peer's announcements land. */
+	if (from_peer && bus->nr_peer_channels >= READ_ONCE(peer_channels)) {
+		bus->ns_refused++;
+		dev_warn_ratelimited(parent, "peer has %u channels, the most allowed: %.32s refused\n",
+				     bus->nr_peer_channels, chinfo->name);
 		return NULL;
 	}
 	ch = mk_rpmsg_alloc_dev(bus, chinfo->src, chinfo->dst);
@@ -341,7 +1013,50 @@ static struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
 		dev_err(parent, "cannot register channel %s (%d)\n", chinfo->name, ret);
 		return NULL;
 	}
+	if (from_peer)
+		bus->nr_peer_channels++;
 	return &ch->rpdev;
+}
+
+/* Unregister one of the bus's devices, once. */
+static void mk_rpmsg_unregister(struct mk_rpmsg *bus, struct device *dev)
+{
+	bool ours = dev->release == mk_rpmsg_release_device;
+	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
+
+	bool mine = true;
+
+	/* Not held while unregistering: a driver's remove takes its own locks. */
+	if (ours) {
+		mutex_lock(&bus->rm_lock);
+		mine = !to_chan(rpdev)->gone;
+		to_chan(rpdev)->gone = true;
+		mutex_unlock(&bus->rm_lock);
+	}
+	if (mine)
+		device_unregister(dev);
+}
+
+/* Fail the sends blocked on a channel's endpoints: it is about to go. */
+static void mk_rpmsg_unblock_dev(struct mk_rpmsg *bus, struct rpmsg_device *rpdev)
+{
+	struct rpmsg_endpoint *ept;
+	int id;
+
+	mutex_lock(&bus->lock);
+	idr_for_each_entry(&bus->epts, ept, id)
+		if (!rpdev || ept->rpdev == rpdev)
+			mk_rpmsg_unblock(ept);
+	mutex_unlock(&bus->lock);
+}
+
+static void mk_rpmsg_removal_work(struct work_struct *work)
+{
+	struct mk_rpmsg_removal *r = container_of(work, struct mk_rpmsg_removal, work);
+
+	mk_rpmsg_unregister(r->bus, r->dev);
+	put_device(r->dev);
+	kfree(r);
 }
 
 static struct rpmsg_device *mk_rpmsg_create_channel(struct rpmsg_device *rpdev,
@@ -410,6 +1125,28 @@ static int mk_rpmsg_release_channel(struct rpmsg_device *rpdev,
 	dev = device_find_child(mk_link_device(bus->link), &m, mk_rpmsg_match_chan);
 	if (!dev)
 		return -ENODEV;
+	if (m.from_peer) {
+		struct mk_rpmsg_removal *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+		/*
+		 * The peer's announcement, in the receive thread: removing the
+		 * device waits for its users (a writer in rpmsg_char holds
+		 * ept_lock), so it happens in the bus's workqueue, after the
+		 * users' blocked sends were told to give up.
+		 */
+		bus->nr_peer_channels--;
+		mk_rpmsg_unblock_dev(bus, to_rpmsg_device(dev));
+		if (r) {
+			r->bus = bus;
+			r->dev = dev;
+			INIT_WORK(&r->work, mk_rpmsg_removal_work);
+			queue_work(bus->work, &r->work);
+			return 0;
+		}
+		mk_rpmsg_unregister(bus, dev);
+		put_device(dev);
+		return 0;
+	}
 	mine.src = to_rpmsg_device(dev)->src;
 	if (!m.from_peer) {
 		mutex_lock(&bus->lock);
@@ -423,7 +1160,7 @@ static int mk_rpmsg_release_channel(struct rpmsg_device *rpdev,
 		}
 		mutex_unlock(&bus->lock);
 	}
-	device_unregister(dev);
+	mk_rpmsg_unregister(bus, dev);
 	put_device(dev);
 	return 0;
 }
@@ -438,8 +1175,8 @@ static int mk_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
 	strscpy_pad(msg.name, rpdev->id.name, sizeof(msg.name));
 	msg.addr = cpu_to_rpmsg32(rpdev, rpdev->src);
 	msg.flags = cpu_to_rpmsg32(rpdev, flags);
-	return mk_rpmsg_xmit(bus, RPMSG_NS_ADDR, RPMSG_NS_ADDR, 0, &msg,
-			     sizeof(msg), true);
+	return mk_rpmsg_xmit(bus, NULL, RPMSG_NS_ADDR, RPMSG_NS_ADDR, 0, &msg,
+			     sizeof(msg), MAX_SCHEDULE_TIMEOUT);
 }
 
 static int mk_rpmsg_announce_create(struct rpmsg_device *rpdev)
@@ -474,6 +1211,8 @@ static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops = {
 	.poll = mk_rpmsg_poll,
 	.set_flow_control = mk_rpmsg_set_flow_control,
 	.get_mtu = mk_rpmsg_get_mtu,
+	.rx_done = mk_rpmsg_rx_done,
+	.unblock = mk_rpmsg_unblock,
 };
 
 /* Receiving ---------------------------------------------------------------- */
@@ -484,6 +1223,11 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 	struct rpmsg_endpoint *ept;
 	struct mk_rpmsg_ctrl c;
 
+	if (len >= sizeof(__le32) &&
+	    get_unaligned_le32(data) == MK_RPMSG_CTRL_CREDIT) {
+		mk_rpmsg_credit_rx(bus, src, data, len);
+		return;
+	}
 	if (len != sizeof(c)) {
 		mk_rpmsg_bad(bus, "control message of %u bytes", len);
 		return;
@@ -517,17 +1261,78 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 	kref_put(&ept->refcount, mk_rpmsg_ept_release);
 }
 
+/*
+ * The name service (rpmsg_ns) registers a device for every announcement
+ * and logs each one: a peer may create a bounded number of channels, at a
+ * bounded rate, or its announcements are dropped here, before they reach
+ * rpmsg_ns.
+ */
+static bool mk_rpmsg_ns_admit(struct mk_rpmsg *bus, const void *data, u32 len)
+{
+	const struct rpmsg_ns_msg *msg = data;
+	bool create;
+
+	if (len != sizeof(*msg))
+		return true;	/* rpmsg_ns refuses it itself */
+	create = !(get_unaligned_le32(&msg->flags) & RPMSG_NS_DESTROY);
+	if (!__ratelimit(&bus->ns_rs)) {
+		bus->ns_refused++;
+		dev_warn_ratelimited(mk_link_device(bus->link),
+				     "peer announces channels too fast: %.32s refused\n",
+				     msg->name);
+		return false;
+	}
+	if (create && bus->nr_peer_channels >= READ_ONCE(peer_channels)) {
+		bus->ns_refused++;
+		dev_warn_ratelimited(mk_link_device(bus->link),
+				     "peer has %u channels, the most allowed: %.32s refused\n",
+				     bus->nr_peer_channels, msg->name);
+		return false;
+	}
+	return true;
+}
+
+/* Hand a message to its endpoint; returns true if the endpoint kept it. */
+static bool mk_rpmsg_deliver(struct mk_rpmsg *bus, struct rpmsg_endpoint *ept,
+			     void *data, u32 len, u32 src)
+{
+	bool kept = false;
+	int ret = 0;
+
+	mutex_lock(&ept->cb_lock);
+	if (ept->cb) {
+		ret = ept->cb(ept->rpdev, data, len, ept->priv, src);
+		/* Consumed when the endpoint says so (rpmsg_rx_done()). */
+		kept = ret == RPMSG_RX_DEFERRED;
+	}
+	mutex_unlock(&ept->cb_lock);
+	if (ret < 0) {
+		bus->lost++;
+		dev_warn_ratelimited(mk_link_device(bus->link),
+				     "endpoint %#x could not take %u bytes from %#x (%d): dropped\n",
+				     ept->addr, len, src, ret);
+	}
+	return kept;
+}
+
 static void mk_rpmsg_rx(struct mk_link *link, const void *data, size_t len,
 			void *priv)
 {
 	struct mk_rpmsg *bus = priv;
 	struct rpmsg_endpoint *ept;
 	struct mk_rpmsg_hdr h;
-	u32 src, dst, plen;
+	u32 src, dst, plen, charge;
 	u16 flags;
+	int ret;
 
-	if (len < MK_RPMSG_HDR || len > bus->rxbuf_size) {
+	if (len < MK_RPMSG_HDR || len > mk_link_rx_max(link)) {
 		mk_rpmsg_bad(bus, "message of %zu bytes", len);
+		return;
+	}
+	if (len > bus->rxbuf_size) {
+		bus->lost++;
+		dev_warn_ratelimited(mk_link_device(link),
+				     "no receive buffer for %zu bytes: message dropped\n", len);
 		return;
 	}
 	/* One private copy: the peer cannot change what we validate. */
@@ -547,26 +1352,43 @@ static void mk_rpmsg_rx(struct mk_link *link, const void *data, size_t len,
 		mk_rpmsg_ctrl_rx(bus, src, dst, data, plen);
 		return;
 	}
+	charge = mk_rpmsg_charge(plen);
 	ept = mk_rpmsg_get_ept(bus, dst);
+	ret = mk_rpmsg_rx_charge(bus, dst, charge, !!ept);
+	if (ret == -EDQUOT) {
+		/* Exactly what a peer that ignores its credit sent too much. */
+		bus->over_credit++;
+		dev_warn_ratelimited(mk_link_device(link),
+				     "peer sent %u bytes to %#x beyond its credit: dropped\n",
+				     plen, dst);
+		goto put;
+	}
+	if (ret)
+		bus->untracked++;
 	if (!ept) {
 		bus->dropped++;
 		dev_warn_ratelimited(mk_link_device(link),
 				     "no endpoint at %#x: %u bytes from %#x dropped\n",
 				     dst, plen, src);
-		return;
+		goto consumed;
 	}
-	mutex_lock(&ept->cb_lock);
-	if (ept->cb)
-		ept->cb(ept->rpdev, (void *)data, plen, ept->priv, src);
-	mutex_unlock(&ept->cb_lock);
-	kref_put(&ept->refcount, mk_rpmsg_ept_release);
+	if (dst == RPMSG_NS_ADDR && !mk_rpmsg_ns_admit(bus, data, plen))
+		goto consumed;
+	if (mk_rpmsg_deliver(bus, ept, (void *)data, plen, src))
+		goto put;
+consumed:
+	if (!ret)
+		mk_rpmsg_rx_release(bus, dst, charge, false);
+put:
+	if (ept)
+		kref_put(&ept->refcount, mk_rpmsg_ept_release);
 }
 
 /* Link up and down -------------------------------------------------------- */
 
 static int mk_rpmsg_remove_device(struct device *dev, void *data)
 {
-	device_unregister(dev);
+	mk_rpmsg_unregister(data, dev);
 	return 0;
 }
 
@@ -578,22 +1400,31 @@ static void mk_rpmsg_up(struct mk_link *link, void *priv)
 	};
 	struct mk_rpmsg_local *l;
 	struct mk_rpmsg_chan *ch;
-	size_t mtu = mk_link_mtu(link);
+	size_t mtu = mk_link_mtu(link), rx_max = mk_link_rx_max(link);
 	int ret;
 
-	if (mtu > bus->rxbuf_size) {
+	/* Sized by what the peer may send us, not by what we may send. */
+	if (rx_max > bus->rxbuf_size) {
 		kvfree(bus->rxbuf);
-		bus->rxbuf = kvmalloc(mtu, GFP_KERNEL);
-		bus->rxbuf_size = bus->rxbuf ? mtu : 0;
+		bus->rxbuf = kvmalloc(rx_max, GFP_KERNEL);
+		/* Without it, every message is dropped and counted as lost. */
+		bus->rxbuf_size = bus->rxbuf ? rx_max : 0;
 	}
+	spin_lock_irq(&bus->credit_lock);
+	bus->window = max_t(u32, READ_ONCE(window), mk_rpmsg_window_floor(rx_max));
+	bus->peer_window = mk_rpmsg_window_floor(mtu);
+	spin_unlock_irq(&bus->credit_lock);
 	WRITE_ONCE(bus->up, true);
 
 	ch = mk_rpmsg_alloc_dev(bus, RPMSG_NS_ADDR, RPMSG_NS_ADDR);
 	if (ch) {
 		bus->ns = &ch->rpdev;
 		ret = rpmsg_ns_register_device(&ch->rpdev);
-		if (ret)
+		if (ret) {
+			/* Freed by the failed registration. */
+			bus->ns = NULL;
 			dev_err(mk_link_device(link), "no name service (%d)\n", ret);
+		}
 	}
 	ch = mk_rpmsg_alloc_dev(bus, RPMSG_ADDR_ANY, RPMSG_ADDR_ANY);
 	if (ch) {
@@ -623,7 +1454,8 @@ static void mk_rpmsg_up(struct mk_link *link, void *priv)
 			break;
 		mk_rpmsg_add_channel(bus, &chinfo, false);
 	}
-	dev_info(mk_link_device(link), "rpmsg bus up, mtu %zu\n", mtu - MK_RPMSG_HDR);
+	dev_info_ratelimited(mk_link_device(link), "rpmsg bus up, mtu %zu, window %u\n",
+			     mtu - MK_RPMSG_HDR, bus->window);
 }
 
 static void mk_rpmsg_down(struct mk_link *link, void *priv)
@@ -636,16 +1468,50 @@ static void mk_rpmsg_down(struct mk_link *link, void *priv)
 	list_for_each_entry(l, &bus->locals, node)
 		l->restored = false;
 	mutex_unlock(&bus->lock);
+	/*
+	 * A new session: what was sent or owed is gone with the rings.
+	 * Blocked senders fail with -EPIPE and let go of their locks before
+	 * the devices they hold go.
+	 */
+	mk_rpmsg_credit_reset(bus);
+	mk_rpmsg_unblock_dev(bus, NULL);
+	mk_rpmsg_wake_all(bus);
 	/* Every rpmsg device of the link goes; rpmsg_char users see EPIPE. */
-	device_for_each_child(mk_link_device(link), NULL, mk_rpmsg_remove_device);
+	device_for_each_child(mk_link_device(link), bus, mk_rpmsg_remove_device);
+	/* Removals of the peer's channels still running finish before any "up". */
+	flush_workqueue(bus->work);
 	bus->ns = NULL;
-	dev_info(mk_link_device(link), "rpmsg bus down\n");
+	bus->nr_peer_channels = 0;
+	dev_info_ratelimited(mk_link_device(link), "rpmsg bus down\n");
+}
+
+static void mk_rpmsg_writable(struct mk_link *link, void *priv)
+{
+	mk_rpmsg_wake_all(priv);
+}
+
+static int mk_rpmsg_stats(struct mk_link *link, void *priv, char *buf, size_t size)
+{
+	struct mk_rpmsg *bus = priv;
+
+	return scnprintf(buf, size,
+			 "rpmsg_malformed %llu\nrpmsg_dropped %llu\nrpmsg_lost %llu\n"
+			 "rpmsg_over_credit %llu\nrpmsg_untracked %llu\n"
+			 "rpmsg_credit_waits %lld\nrpmsg_window %u\n"
+			 "rpmsg_peer_channels %u\nrpmsg_ns_refused %llu\n",
+			 READ_ONCE(bus->malformed), READ_ONCE(bus->dropped),
+			 READ_ONCE(bus->lost), READ_ONCE(bus->over_credit),
+			 READ_ONCE(bus->untracked), atomic64_read(&bus->credit_waits),
+			 READ_ONCE(bus->window), READ_ONCE(bus->nr_peer_channels),
+			 READ_ONCE(bus->ns_refused));
 }
 
 static const struct mk_link_ops mk_rpmsg_link_ops = {
 	.rx = mk_rpmsg_rx,
 	.up = mk_rpmsg_up,
 	.down = mk_rpmsg_down,
+	.writable = mk_rpmsg_writable,
+	.stats = mk_rpmsg_stats,
 };
 
 /**
@@ -698,15 +1564,32 @@ static int mk_rpmsg_probe(struct mk_link *link)
 	if (!bus)
 		return -ENOMEM;
 	bus->link = link;
+	bus->work = alloc_ordered_workqueue("mk_rpmsg/%s", 0, mk_link_name(link));
+	if (!bus->work) {
+		kfree(bus);
+		return -ENOMEM;
+	}
 	mutex_init(&bus->lock);
+	mutex_init(&bus->rm_lock);
 	init_rwsem(&bus->msg_lock);
 	idr_init(&bus->epts);
 	INIT_LIST_HEAD(&bus->locals);
+	spin_lock_init(&bus->credit_lock);
+	hash_init(bus->tx_credit);
+	hash_init(bus->rx_credit);
+	INIT_LIST_HEAD(&bus->credit_pending);
+	INIT_LIST_HEAD(&bus->binds);
+	init_waitqueue_head(&bus->wq);
+	INIT_DELAYED_WORK(&bus->ctrl_work, mk_rpmsg_ctrl_work);
+	/* A burst of 64 announcements, then 16 a second. */
+	ratelimit_state_init(&bus->ns_rs, 4 * HZ, 64);
+	ratelimit_set_flags(&bus->ns_rs, RATELIMIT_MSG_ON_RELEASE);
 	mk_link_set_drvdata(link, bus);
 	mk_msg_bus_add(bus);
 	ret = mk_link_attach_client(link, &mk_rpmsg_link_ops, bus);
 	if (ret) {
 		mk_msg_bus_remove(bus);
+		destroy_workqueue(bus->work);
 		kfree(bus);
 	}
 	return ret;
@@ -721,6 +1604,10 @@ static void mk_rpmsg_remove(struct mk_link *link)
 	mk_link_detach_client(link);
 	if (bus->up)
 		mk_rpmsg_down(link, bus);
+	cancel_delayed_work_sync(&bus->ctrl_work);
+	/* Channel removals still queued run now. */
+	destroy_workqueue(bus->work);
+	mk_rpmsg_credit_reset(bus);
 	list_for_each_entry_safe(l, tmp, &bus->locals, node)
 		kfree(l);
 	idr_destroy(&bus->epts);

@@ -26,6 +26,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/wait_bit.h>
 #include <linux/multikernel/messages.h>
 #include <linux/multikernel/transport.h>
 
@@ -84,6 +85,11 @@ static LIST_HEAD(mk_msg_waiters);
 static DEFINE_SPINLOCK(mk_msg_waiters_lock);
 static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
 
+static unsigned int send_timeout_ms = 10000;
+module_param(send_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(send_timeout_ms,
+		 "Longest wait of mk_send_message() for a peer to take a message (default 10000)");
+
 /**
  * mk_msg_bus_add() - a bus whose typed-message channel may come and go
  * @bus: the bus
@@ -105,13 +111,15 @@ void mk_msg_bus_remove(struct mk_rpmsg *bus)
 	list_del(&bus->msg_node);
 	mutex_unlock(&mk_msg_buses_lock);
 	/* No sender still inside (the link going down woke them). */
-	down_write(&bus->msg_lock);
-	up_write(&bus->msg_lock);
+	wait_var_event(&bus->msg_users, !atomic_read(&bus->msg_users));
 }
 
-/* Send on the channel to @instance_id; the caller may sleep. */
+/*
+ * Send on the channel to @instance_id, waiting at most @timeout for the
+ * peer to take it; the caller may sleep.
+ */
 static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
-		       const void *payload, u32 len)
+		       const void *payload, u32 len, long timeout)
 {
 	struct mk_rpmsg *bus, *found = NULL;
 	size_t size = sizeof(*w) + len;
@@ -130,15 +138,15 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 	memcpy(buf, w, sizeof(*w));
 	if (len)
 		memcpy(buf + sizeof(*w), payload, len);
+	/*
+	 * Only a count under the global lock, nothing that can wait: a
+	 * sender stuck on one instance never holds up the others.
+	 */
 	mutex_lock(&mk_msg_buses_lock);
 	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
 		if (mk_link_peer_instance(bus->link) == instance_id) {
 			found = bus;
-			/*
-			 * Read-held while sending: the channel cannot go, and
-			 * other senders and buses are not held up.
-			 */
-			down_read(&bus->msg_lock);
+			atomic_inc(&bus->msg_users);
 			break;
 		}
 	}
@@ -146,14 +154,23 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 	ret = -ENODEV;
 	if (!found)
 		goto free;
+	/* Read-held while sending: the channel cannot go. */
+	down_read(&found->msg_lock);
 	if (found->msg_rpdev) {
 		mtu = rpmsg_get_mtu(found->msg_rpdev->ept);
 		if (mtu < 0 || size > mtu)
 			ret = mtu < 0 ? mtu : -EMSGSIZE;
 		else
-			ret = rpmsg_send(found->msg_rpdev->ept, buf, size);
+			ret = mk_rpmsg_send_timeout(found->msg_rpdev->ept, buf, size,
+						    timeout);
 	}
 	up_read(&found->msg_lock);
+	if (atomic_dec_and_test(&found->msg_users))
+		wake_up_var(&found->msg_users);
+	if (ret == -ETIMEDOUT)
+		pr_warn_ratelimited("instance %d did not take a message of type %#x in %u ms: not sent\n",
+				    instance_id, le32_to_cpu(w->type),
+				    jiffies_to_msecs(timeout));
 free:
 	kvfree(buf);
 	return ret;
@@ -167,12 +184,14 @@ free:
  * @payload: data, or NULL with @payload_len 0
  * @payload_len: bytes, up to the channel MTU less 32 bytes of header
  *
- * Waits for room if the channel is full (nothing is dropped).
+ * Waits for room if the channel is full (nothing is dropped), but not for
+ * ever: a peer that stays alive and stops taking messages makes it fail
+ * after the module parameter send_timeout_ms (10 s by default).
  *
  * Context: process context; may sleep.
  * Return: 0; -ENODEV if no link to @instance_id is up; -EMSGSIZE;
- * -ERESTARTSYS if a signal came while waiting for room; -EPIPE if the link
- * went down.
+ * -ETIMEDOUT if the peer did not take it in time; -ERESTARTSYS if a signal
+ * came while waiting for room; -EPIPE if the link went down.
  */
 int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
 		    u32 payload_len)
@@ -183,7 +202,8 @@ int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
 		.payload_len = cpu_to_le32(payload_len),
 	};
 
-	return mk_msg_xmit(instance_id, &w, payload, payload_len);
+	return mk_msg_xmit(instance_id, &w, payload, payload_len,
+			   msecs_to_jiffies(READ_ONCE(send_timeout_ms)));
 }
 EXPORT_SYMBOL_GPL(mk_send_message);
 
@@ -330,6 +350,8 @@ int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
 		.payload_len = cpu_to_le32(req_len),
 		.flags = cpu_to_le32(MK_MSGF_REQUEST),
 	};
+	unsigned long deadline = jiffies + timeout;
+	long left;
 	int ret;
 
 	if (!w)
@@ -344,9 +366,11 @@ int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
 	list_add_tail(&w->node, &mk_msg_waiters);
 	spin_unlock(&mk_msg_waiters_lock);
 
-	ret = mk_msg_xmit(instance_id, &hdr, req, req_len);
-	if (!ret && !wait_for_completion_timeout(&w->done, timeout))
-		ret = -ETIMEDOUT;
+	/* Sending and the answer share the one timeout. */
+	ret = mk_msg_xmit(instance_id, &hdr, req, req_len, timeout);
+	left = (long)(deadline - jiffies);
+	if (!ret && (left <= 0 || !wait_for_completion_timeout(&w->done, left)))
+		ret = completion_done(&w->done) ? 0 : -ETIMEDOUT;
 	spin_lock(&mk_msg_waiters_lock);
 	list_del(&w->node);
 	spin_unlock(&mk_msg_waiters_lock);
@@ -391,12 +415,17 @@ static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
 			   const struct mk_msg_wire *in, void *payload, u32 len)
 {
 	u32 type = le32_to_cpu(in->type);
-	size_t room = rpmsg_get_mtu(rpdev->ept) - sizeof(struct mk_msg_wire);
+	ssize_t mtu = rpmsg_get_mtu(rpdev->ept);
 	struct mk_msg_wire *out;
 	struct mk_msg_handler *h;
 	u32 resp_len = 0;
 	int status = -EOPNOTSUPP;
+	size_t room;
+	int ret;
 
+	if (mtu < (ssize_t)sizeof(*out))
+		return;
+	room = mtu - sizeof(*out);
 	/* One buffer per bus, reused: only its receive thread gets here. */
 	if (bus->resp_size < sizeof(*out) + room) {
 		kvfree(bus->resp);
@@ -406,7 +435,8 @@ static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
 			return;
 	}
 	out = bus->resp;
-	memset(out, 0, sizeof(*out));
+	/* A handler that overstates its length must not send stale memory. */
+	memset(out, 0, sizeof(*out) + room);
 	down_read(&mk_msg_handlers_sem);
 	list_for_each_entry(h, &mk_msg_handlers, node) {
 		if (h->type == type && h->req_fn) {
@@ -427,7 +457,11 @@ static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
 	out->payload_len = cpu_to_le32(resp_len);
 	out->flags = cpu_to_le32(MK_MSGF_RESPONSE);
 	out->status = cpu_to_le32(status);
-	rpmsg_send(rpdev->ept, out, sizeof(*out) + resp_len);
+	/* From the receive thread: never waits; the caller times out instead. */
+	ret = rpmsg_send(rpdev->ept, out, sizeof(*out) + resp_len);
+	if (ret)
+		dev_warn_ratelimited(&rpdev->dev, "response to request %llu not sent (%d)\n",
+				     le64_to_cpu(in->msg_id), ret);
 }
 
 static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,

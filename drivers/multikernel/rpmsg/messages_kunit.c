@@ -321,6 +321,43 @@ static void unregister_while_messages_arrive(struct kunit *test)
 	kunit_info(test, "%d cycles, %d handler calls\n", cycles, atomic_read(&churn_calls));
 }
 
+static DECLARE_COMPLETION(stall_release);
+
+/* Holds the receiving kernel's thread: it stays alive but takes nothing. */
+static void stall(u32 type, u32 subtype, void *payload, u32 len, void *ctx)
+{
+	wait_for_completion_timeout(&stall_release, 60 * HZ);
+}
+
+/*
+ * A peer that heartbeats but stops draining: a kernel-internal sender
+ * fails with -ETIMEDOUT after send_timeout_ms (10 s) instead of waiting
+ * for ever in a kworker.
+ */
+static void stuck_peer_send_times_out(struct kunit *test)
+{
+	struct msg_test *t = test->priv;
+	static u8 big[SZ_32K];
+	unsigned long start;
+	int i, ret = 0;
+
+	reinit_completion(&stall_release);
+	KUNIT_ASSERT_EQ(test, mk_register_msg_handler(MK_MSG_USER + 9, stall, NULL), 0);
+	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_b, MK_MSG_USER + 9, 0, big, 1), 0);
+	start = jiffies;
+	for (i = 0; i < 1000 && !ret; i++)
+		ret = mk_send_message(t->to_b, MK_MSG_USER + 10, 0, big, sizeof(big));
+	kunit_info(test, "%d messages taken, then %d after %u ms\n", i - 1, ret,
+		   jiffies_to_msecs(jiffies - start));
+	KUNIT_EXPECT_EQ(test, ret, -ETIMEDOUT);
+	/* The window is what bounds it: a few messages, not the whole ring. */
+	KUNIT_EXPECT_LT(test, i, 64);
+	complete_all(&stall_release);
+	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_USER + 9, stall), 0);
+	/* Drained, the link carries messages again. */
+	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_b, MK_MSG_USER + 10, 0, big, 16), 0);
+}
+
 static struct mk_ipi_data ipi_got;
 static int ipi_n;
 
@@ -384,6 +421,7 @@ static struct kunit_case mk_msg_cases[] = {
 	KUNIT_CASE(request_response),
 	KUNIT_CASE_SLOW(unregister_while_messages_arrive),
 	KUNIT_CASE(seed_ipi_api),
+	KUNIT_CASE_SLOW(stuck_peer_send_times_out),
 	{}
 };
 

@@ -251,20 +251,46 @@ static void set_nonblock(int fd, int on)
 	fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
 }
 
+struct drainer {
+	int fd, count;
+};
+
+/* Read until nothing comes for 2 s: the receiver's credit goes back. */
+static void *drainer(void *arg)
+{
+	struct drainer *d = arg;
+	static uint8_t buf[4096];
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+
+	while (poll(&p, 1, 2000) == 1 && (p.revents & POLLIN) &&
+	       read(d->fd, buf, sizeof(buf)) > 0)
+		d->count++;
+	return NULL;
+}
+
 static void backpressure(int fa, int fb)
 {
 	static uint8_t buf[4096];
 	struct pollfd p = { .fd = fa, .events = POLLOUT };
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
-	int queued = 0, drained = 0;
+	struct drainer d = { .fd = fb };
+	int queued = 0, n_err;
+	pthread_t t;
 	ssize_t n;
 
 	/* rpmsg_char opens an endpoint once: one descriptor, flag toggled. */
 	set_nonblock(fa, 1);
 	pause_end(B, 1);
+	/*
+	 * b's endpoint gives a window of credit (256 KiB by default), less
+	 * than the ring's payload area: EAGAIN comes from the window, or from
+	 * the ring if the window is larger. Either way the writer must wait.
+	 */
 	while ((n = write(fa, buf, sizeof(buf))) == sizeof(buf))
 		queued++;
-	ktap_result(n < 0 && errno == EAGAIN, "nonblocking_write_full_eagain");
+	n_err = errno;
+	printf("# %d writes of 4 KiB before %s\n", queued, n < 0 ? strerror(n_err) : "short");
+	ktap_result(n < 0 && n_err == EAGAIN, "nonblocking_write_full_eagain");
 	ktap_result(queued > 0, "nonblocking_wrote_until_full");
 	ktap_result(poll(&p, 1, 300) == 0, "poll_no_pollout_while_full");
 
@@ -279,16 +305,15 @@ static void backpressure(int fa, int fb)
 
 	set_nonblock(fa, 1);
 	pause_end(B, 0);
+	/* Credit comes back as b's reader reads, not when b's ring drains. */
+	pthread_create(&t, NULL, drainer, &d);
 	ktap_result(poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT), "pollout_after_drain");
 	ktap_result(write(fa, buf, 100) == 100, "write_after_pollout");
 	queued++;
 	set_nonblock(fa, 0);
 	/* Everything queued arrived, nothing was dropped. */
-	p.fd = fb;
-	p.events = POLLIN;
-	while (poll(&p, 1, 2000) == 1 && read(fb, buf, sizeof(buf)) > 0)
-		drained++;
-	ktap_result(drained == queued, "nothing_dropped_%d_of_%d", drained, queued);
+	pthread_join(t, NULL);
+	ktap_result(d.count == queued, "nothing_dropped_%d_of_%d", d.count, queued);
 }
 
 static void flow_control(int fa, int fb)
@@ -322,14 +347,25 @@ static void sizes(int fa, int fb)
 
 static void stalled_reader_does_not_block_others(void)
 {
-	int sa = ept(A, "slow", 0x502, 0x503, 0), sb = ept(B, "slow", 0x503, 0x502, 0);
+	int sa = ept(A, "slow", 0x502, 0x503, O_NONBLOCK), sb = ept(B, "slow", 0x503, 0x502, 0);
 	int fa = ept(A, "fast", 0x504, 0x505, 0), fb = ept(B, "fast", 0x505, 0x504, 0);
 	static uint8_t buf[8192];
-	int i, ok = sa >= 0 && sb >= 0 && fa >= 0 && fb >= 0;
+	int i, err = 0, ok = sa >= 0 && sb >= 0 && fa >= 0 && fb >= 0;
 
-	/* Nobody reads "slow": its messages wait in its queue... */
-	for (i = 0; ok && i < 300; i++)
-		ok = write(sa, buf, sizeof(buf)) == sizeof(buf);
+	/*
+	 * Nobody reads "slow": its window of credit fills and its writer gets
+	 * EAGAIN (a blocking one would wait), instead of the kernel queueing
+	 * without limit. 300 messages are far more than the window.
+	 */
+	for (i = 0; ok && i < 300; i++) {
+		if (write(sa, buf, sizeof(buf)) != sizeof(buf)) {
+			err = errno;
+			break;
+		}
+	}
+	printf("# %d messages of 8 KiB to the stalled endpoint before %s\n", i,
+	       err ? strerror(err) : "the end");
+	ktap_result(ok && err == EAGAIN, "stalled_endpoint_writer_gets_eagain");
 	/* ...and "fast" keeps flowing on the same link. */
 	for (i = 0; ok && i < 300; i++)
 		ok = write(fa, buf, sizeof(buf)) == sizeof(buf) &&
@@ -342,8 +378,8 @@ static void stalled_reader_does_not_block_others(void)
 }
 
 struct spray {
-	int fd, writes, errors;
-	volatile int stop;
+	int fd, writes, errors, err;
+	volatile int stop, done;
 };
 
 static void *sprayer(void *arg)
@@ -352,12 +388,41 @@ static void *sprayer(void *arg)
 	char m[64] = "x";
 
 	while (!s->stop) {
-		if (write(s->fd, m, sizeof(m)) == sizeof(m))
+		if (write(s->fd, m, sizeof(m)) == sizeof(m)) {
 			s->writes++;
-		else
+		} else {
 			s->errors++;
+			s->err = errno;
+		}
 	}
+	s->done = 1;
 	return NULL;
+}
+
+/*
+ * Join @t once *@done is set, waiting @ms at most. A thread still blocked
+ * in the kernel then gets SIGUSR1 (no SA_RESTART: its write() fails with
+ * EINTR) until it lets go; returns 0 if it had to be interrupted, and
+ * leaves it behind (detached) if even that did not free it.
+ */
+static int timed_join(pthread_t t, volatile int *done, int ms)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int i, in_time;
+
+	for (i = 0; i < ms / 10 && !*done; i++)
+		usleep(10000);
+	in_time = *done;
+	sigaction(SIGUSR1, &sa, NULL);
+	for (i = 0; i < 30 && !*done; i++) {
+		pthread_kill(t, SIGUSR1);
+		usleep(100000);
+	}
+	if (*done)
+		pthread_join(t, NULL);
+	else
+		pthread_detach(t);
+	return in_time;
 }
 
 static void endpoint_destroyed_while_peer_writes(void)
@@ -368,13 +433,21 @@ static void endpoint_destroyed_while_peer_writes(void)
 
 	pthread_create(&t, NULL, sprayer, &s);
 	usleep(100000);
-	close(fb);		/* the peer's endpoint goes away */
+	/*
+	 * The peer's endpoint goes away. Nobody read it, so the sprayer may be
+	 * waiting for its credit by now: what it had outstanding comes back.
+	 */
+	close(fb);
 	usleep(200000);
 	s.stop = 1;
-	pthread_join(t, NULL);
+	if (!timed_join(t, &s.done, 5000))
+		printf("# sprayer still in write() 5 s after the endpoint went\n");
 	/* Datagrams to nobody are dropped by the receiver, not errors here. */
+	if (s.errors)
+		printf("# %d writes failed, the last with %s\n", s.errors, strerror(s.err));
 	ktap_result(s.writes > 0 && s.errors == 0, "writes_to_vanished_endpoint_dropped");
-	close(fa);
+	if (s.done)
+		close(fa);
 }
 
 static void name_service(void)
