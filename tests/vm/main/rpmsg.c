@@ -5,7 +5,6 @@
  * kernel's sample client, the name service, flow control, backpressure,
  * and the link going down and coming back.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,147 +19,10 @@
 #include <unistd.h>
 #include <linux/rpmsg.h>
 #include "ktap.h"
-
-#ifndef RPMSG_GET_OUTGOING_FLOWCONTROL
-#define RPMSG_GET_OUTGOING_FLOWCONTROL _IOR(0xb5, 0x5, int)
-#define RPMSG_SET_INCOMING_FLOWCONTROL _IOR(0xb5, 0x6, int)
-#endif
-
-#define DBG "/sys/kernel/debug/multikernel/"
-/* Link MTU (64 KiB + 4 KiB by default) less the 16-byte rpmsg header. */
-#define MTU (65536 + 4096 - 16)
+#include "mkvm.h"
 
 static char A[24], B[24];	/* link end names, "loN.a" and "loN.b" */
 static int lo_id = -1;
-
-static int put(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The /dev node of a class device whose parent device path contains @want. */
-static int find_dev(const char *cls, const char *prefix, const char *want,
-		    const char *src, char *out, size_t size)
-{
-	char path[512], link[4096], val[64];
-	struct dirent *d;
-	DIR *dir;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/%s", cls);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while (!found && (d = readdir(dir))) {
-		ssize_t n;
-
-		if (strncmp(d->d_name, prefix, strlen(prefix)))
-			continue;
-		/* The whole device path names the link end it hangs under. */
-		snprintf(path, sizeof(path), "/sys/class/%s/%.255s", cls, d->d_name);
-		if (!realpath(path, link) || !strstr(link, want))
-			continue;
-		if (src) {
-			int fd;
-
-			snprintf(path, sizeof(path), "/sys/class/%s/%s/src", cls, d->d_name);
-			fd = open(path, O_RDONLY);
-			n = fd < 0 ? -1 : read(fd, val, sizeof(val) - 1);
-			if (fd >= 0)
-				close(fd);
-			if (n <= 0)
-				continue;
-			val[n] = '\0';
-			if (strtoul(val, NULL, 0) != strtoul(src, NULL, 0))
-				continue;
-		}
-		snprintf(out, size, "/dev/%.255s", d->d_name);
-		found = 1;
-	}
-	closedir(dir);
-	return found;
-}
-
-static int wait_dev(const char *cls, const char *prefix, const char *want,
-		    const char *src, char *out, size_t size)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (find_dev(cls, prefix, want, src, out, size) && !access(out, F_OK))
-			return 1;
-		usleep(10000);
-	}
-	return 0;
-}
-
-static int ctrl_of(const char *end)
-{
-	char ctl[300], want[64];
-
-	snprintf(want, sizeof(want), "%s.rpmsg_ctrl", end);
-	if (!wait_dev("rpmsg", "rpmsg_ctrl", want, NULL, ctl, sizeof(ctl)))
-		return -1;
-	return open(ctl, O_RDWR);
-}
-
-/* Create an endpoint through rpmsg_ctrl and open its /dev/rpmsgN. */
-static int ept(const char *end, const char *name, unsigned int src,
-	       unsigned int dst, int flags)
-{
-	struct rpmsg_endpoint_info info = { .src = src, .dst = dst };
-	char dev[300], want[64], s[16];
-	int ctl = ctrl_of(end), fd = -1;
-
-	if (ctl < 0)
-		return -1;
-	strncpy(info.name, name, sizeof(info.name) - 1);
-	if (ioctl(ctl, RPMSG_CREATE_EPT_IOCTL, &info) == 0) {
-		snprintf(want, sizeof(want), "%s.rpmsg_ctrl", end);
-		snprintf(s, sizeof(s), "%u", src);
-		if (wait_dev("rpmsg", "rpmsg", want, s, dev, sizeof(dev)))
-			fd = open(dev, O_RDWR | flags);
-	}
-	close(ctl);
-	return fd;
-}
-
-/* Messages: seq, len, checksum of the rest; the rest a function of seq. */
-struct hdr {
-	uint32_t seq, len, sum, pad;
-};
-
-static uint32_t fill(uint8_t *p, size_t len, uint32_t seq)
-{
-	uint32_t h = 2166136261u, x = seq * 2654435761u + 1;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = x;
-		h = (h ^ p[i]) * 16777619u;
-	}
-	return h;
-}
-
-static uint32_t sum(const uint8_t *p, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
 
 struct stream {
 	int wfd, rfd, count, ok, sent, bad;
@@ -229,19 +91,6 @@ static void stream_both_ways(int fa, int fb, int count)
 		pthread_join(t[i], NULL);
 	ktap_result(ab.ok && ab.sent == count, "stream_a_to_b_%d_msgs_intact", count);
 	ktap_result(ba.ok && ba.sent == count, "stream_b_to_a_%d_msgs_intact", count);
-}
-
-static void pause_end(const char *end, int on)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DBG "links/%s/pause", end);
-	put(path, on ? "1" : "0");
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
 }
 
 static void set_nonblock(int fd, int on)
@@ -543,21 +392,6 @@ static void rpmsg_tty(void)
 		ioctl(ctl, RPMSG_RELEASE_DEV_IOCTL, &info);
 		close(ctl);
 	}
-}
-
-static int dmesg_count(const char *what)
-{
-	char cmd[128], buf[32];
-	FILE *f;
-	int n = 0;
-
-	snprintf(cmd, sizeof(cmd), "dmesg | grep -c '%s'", what);
-	f = popen(cmd, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		n = atoi(buf);
-	if (f)
-		pclose(f);
-	return n;
 }
 
 static void sample_client(void)

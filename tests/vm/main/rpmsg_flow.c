@@ -17,7 +17,6 @@
  * Kernel command line: mktest.flow_seconds=N (10) is how long the writer
  * to a stopped reader runs while kernel memory is sampled.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,17 +30,10 @@
 #include <unistd.h>
 #include <linux/rpmsg.h>
 #include "ktap.h"
+#include "mkvm.h"
 
-#ifndef RPMSG_GET_OUTGOING_FLOWCONTROL
-#define RPMSG_GET_OUTGOING_FLOWCONTROL _IOR(0xb5, 0x5, int)
-#define RPMSG_SET_INCOMING_FLOWCONTROL _IOR(0xb5, 0x6, int)
-#endif
-
-#define DBG "/sys/kernel/debug/multikernel/"
 #define PARAM "/sys/module/mk_rpmsg/parameters/"
 #define CHAR_PARAM "/sys/module/rpmsg_char/parameters/"
-/* Link MTU (64 KiB + 4 KiB by default) less the 16-byte rpmsg header. */
-#define MTU (65536 + 4096 - 16)
 /* What the bus charges a message against its receiver's window. */
 #define CHARGE(len) ((long)(len) + 512)
 /* Per stopped endpoint the kernel may hold 2 * window, plus this slack. */
@@ -68,11 +60,6 @@ static unsigned int addr_pair(void)
 	return a;
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
 static long long now_ms(void)
 {
 	struct timespec t;
@@ -81,69 +68,12 @@ static long long now_ms(void)
 	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
-static int put(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int get(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
 /* A number in a file (module parameter), or -1 if there is none. */
 static long long number(const char *path)
 {
 	char buf[64];
 
 	return get(path, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 0) : -1;
-}
-
-/* The value of a "key value" line of @text, or -1. */
-static long long field(const char *text, const char *key)
-{
-	size_t k = strlen(key);
-	const char *p = text;
-
-	while ((p = strstr(p, key))) {
-		if ((p == text || p[-1] == '\n') && p[k] == ' ')
-			return strtoll(p + k + 1, NULL, 0);
-		p += k;
-	}
-	return -1;
-}
-
-static int stats_of(const char *end, char *buf, size_t size)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DBG "links/%s/stats", end);
-	return get(path, buf, size);
-}
-
-/* One counter of a link end's debugfs stats, or -1 if it has none. */
-static long long stat_of(const char *end, const char *key)
-{
-	char buf[8192];
-
-	return stats_of(end, buf, sizeof(buf)) < 0 ? -1 : field(buf, key);
 }
 
 static int link_up(const char *end)
@@ -174,21 +104,6 @@ static int knob(const char *name, int def)
 		if (!strncmp(p, name, k) && p[k] == '=')
 			return atoi(p + k + 1);
 	return def;
-}
-
-static int dmesg_count(const char *what)
-{
-	char cmd[128], buf[32];
-	FILE *f;
-	int n = 0;
-
-	snprintf(cmd, sizeof(cmd), "dmesg | grep -c '%s'", what);
-	f = popen(cmd, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		n = atoi(buf);
-	if (f)
-		pclose(f);
-	return n;
 }
 
 /* Kernel memory ------------------------------------------------------------ */
@@ -237,93 +152,6 @@ static long mem_sample(struct mem *m)
 
 /* Devices ------------------------------------------------------------------ */
 
-/* The /dev node of a class device whose device path contains @want. */
-static int find_dev(const char *cls, const char *prefix, const char *want,
-		    const char *src, char *out, size_t size)
-{
-	char path[512], link[4096], val[64];
-	struct dirent *d;
-	DIR *dir;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/%s", cls);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while (!found && (d = readdir(dir))) {
-		ssize_t n;
-
-		if (strncmp(d->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/class/%s/%.255s", cls, d->d_name);
-		if (!realpath(path, link) || !strstr(link, want))
-			continue;
-		if (src) {
-			int fd;
-
-			snprintf(path, sizeof(path), "/sys/class/%s/%.200s/src", cls,
-				 d->d_name);
-			fd = open(path, O_RDONLY);
-			n = fd < 0 ? -1 : read(fd, val, sizeof(val) - 1);
-			if (fd >= 0)
-				close(fd);
-			if (n <= 0)
-				continue;
-			val[n] = '\0';
-			if (strtoul(val, NULL, 0) != strtoul(src, NULL, 0))
-				continue;
-		}
-		snprintf(out, size, "/dev/%.255s", d->d_name);
-		found = 1;
-	}
-	closedir(dir);
-	return found;
-}
-
-static int wait_dev(const char *cls, const char *prefix, const char *want,
-		    const char *src, char *out, size_t size)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (find_dev(cls, prefix, want, src, out, size) && !access(out, F_OK))
-			return 1;
-		usleep(10000);
-	}
-	return 0;
-}
-
-static int ctrl_of(const char *end)
-{
-	char ctl[300], want[64];
-
-	snprintf(want, sizeof(want), "%s.rpmsg_ctrl", end);
-	if (!wait_dev("rpmsg", "rpmsg_ctrl", want, NULL, ctl, sizeof(ctl)))
-		return -1;
-	return open(ctl, O_RDWR);
-}
-
-/* Create an endpoint through rpmsg_ctrl and open its /dev/rpmsgN. */
-static int ept(const char *end, const char *name, unsigned int src,
-	       unsigned int dst, int flags)
-{
-	struct rpmsg_endpoint_info info = { .src = src, .dst = dst };
-	char dev[300], want[64], s[16];
-	int ctl = ctrl_of(end), fd = -1;
-
-	if (ctl < 0)
-		return -1;
-	strncpy(info.name, name, sizeof(info.name) - 1);
-	if (ioctl(ctl, RPMSG_CREATE_EPT_IOCTL, &info) == 0) {
-		snprintf(want, sizeof(want), "%s.rpmsg_ctrl", end);
-		snprintf(s, sizeof(s), "%u", src);
-		if (wait_dev("rpmsg", "rpmsg", want, s, dev, sizeof(dev)))
-			fd = open(dev, O_RDWR | flags);
-	}
-	close(ctl);
-	return fd;
-}
-
 /*
  * A channel @end created through rpmsg_ctrl (announced, "rpmsg-raw" so
  * that rpmsg_char binds it on both sides), and its copy on the other end.
@@ -368,14 +196,6 @@ static void pair_close(struct pair *p)
 	p->b = -1;
 }
 
-static void pause_end(const char *end, int on)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DBG "links/%s/pause", end);
-	put(path, on ? "1" : "0");
-}
-
 static int restart_end(const char *end)
 {
 	char path[128];
@@ -385,36 +205,6 @@ static int restart_end(const char *end)
 }
 
 /* Messages ----------------------------------------------------------------- */
-
-/* Messages: seq, len, checksum of the rest; the rest a function of seq. */
-struct hdr {
-	uint32_t seq, len, sum, pad;
-};
-
-static uint32_t fill(uint8_t *p, size_t len, uint32_t seq)
-{
-	uint32_t h = 2166136261u, x = seq * 2654435761u + 1;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = x;
-		h = (h ^ p[i]) * 16777619u;
-	}
-	return h;
-}
-
-static uint32_t sum(const uint8_t *p, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
 
 static int msg_ok(const uint8_t *buf, ssize_t n, uint32_t seq, size_t len)
 {

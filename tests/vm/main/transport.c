@@ -15,53 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
-
-#define DBG "/sys/kernel/debug/multikernel/"
-
-static int put(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int puts_to(const char *path, const char *s)
-{
-	return put(path, s, strlen(s));
-}
-
-static int get(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
-static long long field(const char *text, const char *key)
-{
-	size_t k = strlen(key);
-	const char *p = text;
-
-	while ((p = strstr(p, key))) {
-		if ((p == text || p[-1] == '\n') && p[k] == ' ')
-			return strtoll(p + k + 1, NULL, 0);
-		p += k;
-	}
-	return -1;
-}
+#include "mkvm.h"
 
 /* Run one stream command; returns the kernel's result text. */
 static int stream(const char *cmd, char *out, size_t size)
@@ -133,16 +87,6 @@ static int link_up(const char *name)
 	return 0;
 }
 
-static long long stat_of(const char *name, const char *key)
-{
-	char path[128], buf[2048];
-
-	snprintf(path, sizeof(path), DBG "links/%s/stats", name);
-	if (get(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return field(buf, key);
-}
-
 struct job {
 	char cmd[128];
 	int ok;
@@ -202,8 +146,8 @@ static void fault_injection(const struct lo *l)
 	long long v0 = stat_of(l->b, "violations");
 
 	snprintf(path, sizeof(path), DBG "links/%s/fault", l->a);
-	ktap_result(puts_to(path, "nonsense") == -EINVAL, "fault_unknown_name_einval");
-	ktap_result(puts_to(path, "desc_offset") == 0, "fault_desc_offset_set");
+	ktap_result(put(path, "nonsense") == -EINVAL, "fault_unknown_name_einval");
+	ktap_result(put(path, "desc_offset") == 0, "fault_desc_offset_set");
 	snprintf(cmd, sizeof(cmd), "lo=%d count=2000 reset_ok", l->id);
 	/* Messages in flight at the reset may be lost, never corrupted. */
 	ktap_result(stream(cmd, out, sizeof(out)) == 0 && field(out, "status") == 0 &&
@@ -237,7 +181,7 @@ static void attach_paths(void)
 	struct lo los[16];
 	int n, i, fd, len, host = -1;
 
-	ktap_result(puts_to(DBG "loopback", "host 0") == 0, "host_side_created");
+	ktap_result(put(DBG "loopback", "host 0") == 0, "host_side_created");
 	n = list(los, 16);
 	for (i = 0; i < n; i++)
 		if (!strcmp(los[i].b, "-"))
@@ -248,15 +192,15 @@ static void attach_paths(void)
 	}
 	/* The boot-parameter syntax. */
 	snprintf(cmd, sizeof(cmd), "%#llx@%#llx,cpu=1,raw", los[host].size, los[host].phys);
-	ktap_result(puts_to(DBG "attach", cmd) == 0, "attach_param_syntax");
+	ktap_result(put(DBG "attach", cmd) == 0, "attach_param_syntax");
 	ktap_result(link_up("chan0") && link_up(los[host].a), "attached_link_up");
 	snprintf(cmd, sizeof(cmd), "from=%s to=chan0 count=5000", los[host].a);
 	ktap_result(stream_ok(cmd, 5000), "stream_host_to_spawned");
 	snprintf(cmd, sizeof(cmd), "from=chan0 to=%s count=5000 min=1024 max=1024",
 		 los[host].a);
 	ktap_result(stream_ok(cmd, 5000), "stream_spawned_to_host");
-	ktap_result(puts_to(DBG "attach", "detach chan0") == 0, "detach_param_channel");
-	ktap_result(puts_to(DBG "attach", "detach chan0") == -ENOENT, "detach_twice_enoent");
+	ktap_result(put(DBG "attach", "detach chan0") == 0, "detach_param_channel");
+	ktap_result(put(DBG "attach", "detach chan0") == -ENOENT, "detach_twice_enoent");
 
 	/* The device-tree form, from a blob built by dtc. */
 	fd = open("/tests/main/channel.dtb", O_RDONLY);
@@ -266,7 +210,7 @@ static void attach_paths(void)
 	ktap_result(len > 0 && patch_be32(dtb, len, 0xcafe0000, los[host].phys) == 1 &&
 		    patch_be32(dtb, len, 0x0badf000, los[host].size) == 1,
 		    "dtb_built_by_dtc_and_patched");
-	ktap_result(len > 0 && put(DBG "attach", dtb, len) == 0, "attach_device_tree");
+	ktap_result(len > 0 && put_buf(DBG "attach", dtb, len) == 0, "attach_device_tree");
 	ktap_result(link_up("chan1"), "dt_attached_link_up");
 	/* Attached without ",raw": the link becomes an rpmsg bus. */
 	for (i = 0; i < 500 && access("/sys/class/mk_link/chan1/chan1.rpmsg_ctrl.-1.-1",
@@ -276,18 +220,18 @@ static void attach_paths(void)
 		    "dt_channel_is_rpmsg_bus");
 	ktap_result(get(DBG "links/chan1/stats", buf, sizeof(buf)) > 0 &&
 		    strstr(buf, " cpu 2 ") != NULL, "dt_doorbell_cpu_honoured");
-	ktap_result(puts_to(DBG "attach", "detach chan1") == 0, "detach_dt_channel");
+	ktap_result(put(DBG "attach", "detach chan1") == 0, "detach_dt_channel");
 
 	fd = open("/tests/main/channel-bad.dtb", O_RDONLY);
 	len = fd < 0 ? -1 : read(fd, dtb, sizeof(dtb));
 	if (fd >= 0)
 		close(fd);
-	ktap_result(len > 0 && put(DBG "attach", dtb, len) == -EINVAL, "bad_dtb_einval");
-	ktap_result(puts_to(DBG "attach", "2M") == -EINVAL, "attach_without_address_einval");
-	ktap_result(puts_to(DBG "attach", "2M@0x1000000") == -EINVAL,
+	ktap_result(len > 0 && put_buf(DBG "attach", dtb, len) == -EINVAL, "bad_dtb_einval");
+	ktap_result(put(DBG "attach", "2M") == -EINVAL, "attach_without_address_einval");
+	ktap_result(put(DBG "attach", "2M@0x1000000") == -EINVAL,
 		    "attach_kernel_ram_refused");
 	snprintf(cmd, sizeof(cmd), "destroy %d", los[host].id);
-	ktap_result(puts_to(DBG "loopback", cmd) == 0, "host_side_destroyed");
+	ktap_result(put(DBG "loopback", cmd) == 0, "host_side_destroyed");
 }
 
 struct long_job {
@@ -314,7 +258,7 @@ static void destroy_under_stream(void)
 	time_t t0;
 	int n, ok;
 
-	n = puts_to(DBG "loopback", "create") == 0 ? list(los, 16) : 0;
+	n = put(DBG "loopback", "create") == 0 ? list(los, 16) : 0;
 	if (n < 1 || !link_up(los[n - 1].a) || !link_up(los[n - 1].b)) {
 		ktap_result(0, "destroy_under_stream_fails_it");
 		return;
@@ -324,7 +268,7 @@ static void destroy_under_stream(void)
 	sleep(1);
 	snprintf(cmd, sizeof(cmd), "destroy %d", los[n - 1].id);
 	t0 = time(NULL);
-	ok = puts_to(DBG "loopback", cmd) == 0;
+	ok = put(DBG "loopback", cmd) == 0;
 	pthread_join(t, NULL);
 	printf("# stream under destroy: status %lld, sent %lld, %lld s after\n",
 	       field(j.out, "status"), field(j.out, "sent"), (long long)(time(NULL) - t0));
@@ -341,7 +285,7 @@ int main(void)
 	before = list(los, 16);
 	ktap_result(before == 0, "no_loopback_at_start");
 	for (i = 0; i < 3; i++)
-		ktap_result(puts_to(DBG "loopback", i == 2 ? "create 2 3" : "create") == 0,
+		ktap_result(put(DBG "loopback", i == 2 ? "create 2 3" : "create") == 0,
 			    "create_loopback_%d", i);
 	n = list(los, 16);
 	ktap_result(n == 3, "three_loopbacks_listed");
@@ -353,9 +297,9 @@ int main(void)
 		fault_injection(&los[0]);
 	}
 
-	ktap_result(puts_to(DBG "loopback", "create 99 0") == -EINVAL, "create_bad_cpu_einval");
-	ktap_result(puts_to(DBG "loopback", "frobnicate") == -EINVAL, "bad_command_einval");
-	ktap_result(puts_to(DBG "loopback", "destroy 4242") == -ENOENT, "destroy_unknown_enoent");
+	ktap_result(put(DBG "loopback", "create 99 0") == -EINVAL, "create_bad_cpu_einval");
+	ktap_result(put(DBG "loopback", "frobnicate") == -EINVAL, "bad_command_einval");
+	ktap_result(put(DBG "loopback", "destroy 4242") == -ENOENT, "destroy_unknown_enoent");
 	ktap_result(stream("lo=4242 count=1", buf, sizeof(buf)) == -ENOENT, "stream_unknown_enoent");
 	ktap_result(stream("lo=0 count=1 max=70000", buf, sizeof(buf)) == -EINVAL,
 		    "stream_above_mtu_einval");
@@ -364,7 +308,7 @@ int main(void)
 
 	for (i = 0; i < n; i++) {
 		snprintf(cmd, sizeof(cmd), "destroy %d", los[i].id);
-		ktap_result(puts_to(DBG "loopback", cmd) == 0, "destroy_loopback_%d", i);
+		ktap_result(put(DBG "loopback", cmd) == 0, "destroy_loopback_%d", i);
 	}
 	destroy_under_stream();
 	ktap_result(list(los, 16) == 0, "no_loopback_left");
