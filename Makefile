@@ -8,6 +8,7 @@
 #   make check T=GLOB   only the KUnit suites/cases and VM test programs
 #                       whose name matches GLOB (shell pattern)
 #   make lint       checkpatch --strict, sparse (C=2) and W=1 on our code
+#   make kcsan      the data-race boot (KCSAN, PREEMPT=y) at full scale
 #   make demo       two kernels: start a second one on CPU 3, stream to it
 #   make bench      the benchmark on the kernel without debugging
 #   make fuzz       a long fuzz run of the vring engine (FUZZ_TIME=seconds)
@@ -16,11 +17,11 @@
 SHELL := /bin/bash
 S := scripts
 CACHE = $(shell . $(S)/common.sh && echo $$MK_CACHE)
-BOOTS := $(filter-out bin demo,$(notdir $(patsubst %/,%,$(wildcard tests/vm/*/))))
+BOOTS := $(filter-out bin demo kcsan,$(notdir $(patsubst %/,%,$(wildcard tests/vm/*/))))
 T ?=
 
 .PHONY: all deps build initramfs check vm-tests lint lint-results \
-	userspace-results fuzz bench demo clean
+	userspace-results kcsan-results kcsan fuzz bench demo clean
 
 all: build
 
@@ -39,9 +40,23 @@ vm-tests: initramfs
 		$(S)/vm-run.sh $(if $(T),-f '$(T)') $$b || true; \
 	done
 
-check: lint-results userspace-results vm-tests
-	@$(S)/ktap.py $(addprefix $(CACHE)/runs/,$(BOOTS)) $(CACHE)/runs/lint \
+check: lint-results userspace-results vm-tests kcsan-results
+	@$(S)/ktap.py $(addprefix $(CACHE)/runs/,$(BOOTS) kcsan) $(CACHE)/runs/lint \
 		$(CACHE)/runs/userspace
+
+# The data-race boot: its own kernel (KCSAN excludes KASAN; full
+# preemption), the transport and rpmsg tests at a reduced scale.
+kcsan-results: deps
+	@$(S)/kbuild.sh kcsan
+	@$(S)/mkinitramfs.sh kcsan
+	@$(S)/vm-run.sh -c kcsan $(if $(T),-f '$(T)') kcsan || true
+
+# The same at full scale: every KUnit case, the full flow-control run.
+kcsan: deps
+	@$(S)/kbuild.sh kcsan
+	@$(S)/mkinitramfs.sh kcsan
+	@MK_VM_APPEND="kunit.filter=speed>very_slow mktest.flow_seconds=10" $(S)/vm-run.sh -c kcsan -t 3600 kcsan
+	@$(S)/ktap.py $(CACHE)/runs/kcsan
 
 lint-results: build
 	@$(S)/lint.sh --ktap $(CACHE)/runs/lint
