@@ -19,7 +19,7 @@
 #include <linux/smp.h>
 #include <linux/multikernel/ipi.h>
 #include <linux/multikernel/messages.h>
-#include <linux/multikernel/pool.h>
+#include <linux/multikernel/transport.h>
 
 #include "mk_rpmsg.h"
 
@@ -146,6 +146,7 @@ static void mk_ipi_rx(u32 msg_type, u32 subtype, void *payload, u32 len,
 		return;
 	memcpy(&w, payload, sizeof(w));
 	d->sender_cpu = le32_to_cpu(w.sender_cpu);
+	d->sender_instance = mk_msg_sender_instance();
 	d->type = subtype;
 	d->data_size = len - sizeof(w);
 	memcpy(d->buffer, payload + sizeof(w), d->data_size);
@@ -192,25 +193,29 @@ EXPORT_SYMBOL_GPL(mk_receive_pfn);
  * mk_receive_map_page() - map the page a message names
  * @data: received by a callback, from mk_send_pfn()
  *
- * Only a page of the multikernel pool is mapped: the peer must not make
- * this kernel map its own memory. (Any page of the pool is accepted,
- * including other instances' pools; narrowing it to the sender's needs an
- * instance-to-pool map this tree does not have yet.)
+ * Only a page of the sender's own memory is mapped (its instance pool, or
+ * on a spawned kernel the channel's region, as the link to it says): the
+ * peer must make this kernel map neither its own memory nor a third
+ * kernel's.
  *
  * Return: the mapping (undo with mk_receive_unmap_page()), or NULL.
  */
 void *mk_receive_map_page(struct mk_ipi_data *data)
 {
-	struct mk_pool *pool = mk_global_pool();
+	struct mk_link *link;
 	unsigned long pfn;
 	phys_addr_t pa;
+	bool ok;
 
-	if (mk_receive_pfn(data, &pfn) || !pool || pfn > PHYS_PFN(~(phys_addr_t)0))
+	if (mk_receive_pfn(data, &pfn) || pfn > PHYS_PFN(~(phys_addr_t)0))
 		return NULL;
 	pa = PFN_PHYS(pfn);
-	if (pa < mk_pool_base(pool) || pa - mk_pool_base(pool) >= mk_pool_size(pool)) {
-		pr_warn_ratelimited("refused to map frame %#lx: not in the multikernel pool\n",
-				    pfn);
+	link = mk_msg_link_get(data->sender_instance);
+	ok = link && mk_link_peer_owns(link, pa, PAGE_SIZE);
+	mk_link_put(link);
+	if (!ok) {
+		pr_warn_ratelimited("refused to map frame %#lx: not memory of instance %d\n",
+				    pfn, data->sender_instance);
 		return NULL;
 	}
 	return memremap(pa, PAGE_SIZE, MEMREMAP_WB);

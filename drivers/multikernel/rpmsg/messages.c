@@ -566,6 +566,48 @@ int mk_msg_instance_of(const char *link_name)
 EXPORT_SYMBOL_GPL(mk_msg_instance_of);
 
 /**
+ * mk_msg_sender_instance() - the instance whose message a handler handles
+ *
+ * Handlers run in the receive thread of the link the message came over.
+ *
+ * Return: that link's peer instance, or -ENODEV outside a handler.
+ */
+int mk_msg_sender_instance(void)
+{
+	struct mk_rpmsg *bus;
+	int id = -ENODEV;
+
+	mutex_lock(&mk_msg_buses_lock);
+	list_for_each_entry(bus, &mk_msg_buses, msg_node)
+		if (mk_link_in_receiver(bus->link))
+			id = mk_link_peer_instance(bus->link);
+	mutex_unlock(&mk_msg_buses_lock);
+	return id;
+}
+
+/**
+ * mk_msg_link_get() - the link to an instance, referenced
+ * @instance_id: the instance
+ *
+ * Return: the link (drop it with mk_link_put()), or NULL.
+ */
+struct mk_link *mk_msg_link_get(int instance_id)
+{
+	struct mk_link *link = NULL;
+	struct mk_rpmsg *bus;
+
+	mutex_lock(&mk_msg_buses_lock);
+	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
+		if (mk_link_peer_instance(bus->link) == instance_id) {
+			link = mk_link_get(bus->link);
+			break;
+		}
+	}
+	mutex_unlock(&mk_msg_buses_lock);
+	return link;
+}
+
+/**
  * mk_msg_init() - register the typed-message channel driver
  *
  * Return: 0 or an error of register_rpmsg_driver().

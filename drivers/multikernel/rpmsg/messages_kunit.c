@@ -368,10 +368,22 @@ static void ipi_cb(struct mk_ipi_data *data, void *ctx)
 	wake_up(&rec.wq);
 }
 
+/* The first page of the pool that end a's peer may (@owned) or may not name. */
+static phys_addr_t lo_pool_page(struct msg_test *t, bool owned)
+{
+	struct mk_pool *pool = mk_global_pool();
+	phys_addr_t pa;
+
+	for (pa = mk_pool_base(pool); pa < mk_pool_base(pool) + mk_pool_size(pool);
+	     pa += PAGE_SIZE)
+		if (mk_link_peer_owns(mk_loopback_end(t->lo, 0), pa, PAGE_SIZE) == owned)
+			return pa;
+	return 0;
+}
+
 static void seed_ipi_api(struct kunit *test)
 {
 	struct msg_test *t = test->priv;
-	struct mk_pool *pool = mk_global_pool();
 	struct mk_ipi_handler *h, bogus = {};
 	char data[MK_MAX_DATA_SIZE + 1];
 	unsigned long pfn;
@@ -392,8 +404,12 @@ static void seed_ipi_api(struct kunit *test)
 	/* Another type: not this callback's. */
 	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(t->to_b, data, 10, 43), 0);
 
-	/* A frame of the pool maps; a frame of this kernel's memory does not. */
-	pfn = PHYS_PFN(mk_pool_base(pool));
+	/*
+	 * A frame of the sender's pool maps; one of the global pool outside
+	 * it (another instance's) does not, nor one of this kernel's memory.
+	 */
+	pfn = PHYS_PFN(lo_pool_page(t, true));
+	KUNIT_EXPECT_NE(test, pfn, 0);
 	multikernel_unregister_handler(h);
 	h = multikernel_register_handler(ipi_cb, NULL, MK_PFN_IPI_TYPE);
 	KUNIT_ASSERT_NOT_NULL(test, h);
@@ -405,6 +421,10 @@ static void seed_ipi_api(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, page);
 	if (page)
 		mk_receive_unmap_page(page);
+	pfn = PHYS_PFN(lo_pool_page(t, false));
+	KUNIT_EXPECT_NE(test, pfn, 0);
+	memcpy(ipi_got.buffer, &pfn, sizeof(pfn));
+	KUNIT_EXPECT_NULL(test, mk_receive_map_page(&ipi_got));
 	pfn = PHYS_PFN(virt_to_phys(data));
 	memcpy(ipi_got.buffer, &pfn, sizeof(pfn));
 	KUNIT_EXPECT_NULL(test, mk_receive_map_page(&ipi_got));

@@ -114,5 +114,7 @@ int mk_rpmsg_send_timeout(struct rpmsg_endpoint *ept, void *data, int len,
 int mk_msg_init(void);
 void mk_msg_bus_add(struct mk_rpmsg *bus);
 void mk_msg_bus_remove(struct mk_rpmsg *bus);
+int mk_msg_sender_instance(void);
+struct mk_link *mk_msg_link_get(int instance_id);
 
 #endif /* _MK_RPMSG_INTERNAL_H */

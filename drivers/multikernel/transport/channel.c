@@ -296,6 +296,8 @@ struct mk_link *mk_chan_attach(const struct mk_chan_attach *a)
 	}
 	if (!a->has_peer_doorbell)
 		mk_link_set_peer_cpus(c->link, cpu_online_mask);
+	/* The host may name pages of the channel's region to us, no others. */
+	mk_link_set_peer_memory(c->link, a->addr, a->size);
 	c->dbg = mk_link_debugfs_add(c->link);
 	list_add_tail(&c->node, &mk_chans);
 	mutex_unlock(&mk_chans_lock);

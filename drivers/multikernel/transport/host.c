@@ -179,6 +179,9 @@ static int mk_host_prepare(struct mk_instance *inst)
 		 * change between two starts; and it rings where we say.
 		 */
 		mk_link_set_peer_cpus(c->link, cpumask_of(mk_instance_cpu(inst)));
+		/* What it may name to us: its shared memory, nothing of ours. */
+		mk_link_set_peer_memory(c->link, mk_pool_base(c->pool),
+					mk_pool_size(c->pool));
 		ret = mk_instance_add_param(inst, "mk_channel=%llu@%#llx,db=%#x%s",
 					    c->size, (u64)c->phys, c->db_target,
 					    i ? ",raw" : "");

@@ -139,6 +139,8 @@ struct mk_link_stats {
  * @peer_cpus: the CPUs the peer may own; a published target must be one
  *	of theirs (under @tx_lock)
  * @peer_cpus_set: @peer_cpus was given; before that nothing is accepted
+ * @peer_mem_base: start of the memory the peer may name to us
+ * @peer_mem_size: its size, 0 if none was given
  * @thread: the receive thread
  * @kick: set by the doorbell handler and senders, cleared by the thread
  * @up: the link is up; senders read it under @tx_lock
@@ -200,6 +202,8 @@ struct mk_link {
 	bool peer_db_recheck;
 	cpumask_var_t peer_cpus;
 	bool peer_cpus_set;
+	phys_addr_t peer_mem_base;
+	u64 peer_mem_size;
 	struct task_struct *thread;
 	unsigned long kick;
 
@@ -1512,6 +1516,52 @@ bool mk_link_closed(struct mk_link *link)
 {
 	return READ_ONCE(link->closing);
 }
+
+/**
+ * mk_link_set_peer_memory() - the memory the peer may name to this kernel
+ * @link: the link
+ * @base: physical start: the peer instance's pool, or the channel's region
+ * @size: bytes, 0 for none
+ *
+ * Clients that take physical addresses from the peer (the seeds'
+ * mk_receive_map_page()) accept only those in this range.
+ *
+ * Context: any context.
+ */
+void mk_link_set_peer_memory(struct mk_link *link, phys_addr_t base, u64 size)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	link->peer_mem_base = base;
+	link->peer_mem_size = size;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+}
+EXPORT_SYMBOL_GPL(mk_link_set_peer_memory);
+
+/**
+ * mk_link_peer_owns() - whether the peer may name a range of memory to us
+ * @link: the link
+ * @addr: physical address
+ * @size: bytes from @addr
+ *
+ * Context: any context.
+ * Return: true if [@addr, @addr + @size) lies in what
+ * mk_link_set_peer_memory() gave; false if nothing was given.
+ */
+bool mk_link_peer_owns(struct mk_link *link, phys_addr_t addr, u64 size)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	ok = link->peer_mem_size && addr >= link->peer_mem_base &&
+	     size <= link->peer_mem_size &&
+	     addr - link->peer_mem_base <= link->peer_mem_size - size;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	return ok;
+}
+EXPORT_SYMBOL_GPL(mk_link_peer_owns);
 
 /**
  * mk_link_set_peer_cpus() - the CPUs the peer may own

@@ -324,6 +324,8 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 		}
 		/* Both ends are this kernel's: its CPUs are the only targets. */
 		mk_link_set_peer_cpus(lo->end[i], cpu_online_mask);
+		mk_link_set_peer_memory(lo->end[i], mk_pool_base(lo->pool),
+					mk_pool_size(lo->pool));
 	}
 	for (i = 0; i < 1 + both; i++) {
 		lo->dbg[i] = mk_link_debugfs_add(lo->end[i]);

@@ -27,12 +27,15 @@
  * @type: the type passed to multikernel_send_ipi_data()
  * @data_size: bytes in @buffer
  * @buffer: the data
+ * @sender_instance: the kernel instance it came from (filled on receive;
+ *	mk_receive_map_page() maps only that instance's memory)
  */
 struct mk_ipi_data {
 	int sender_cpu;
 	unsigned int type;
 	size_t data_size;
 	char buffer[MK_MAX_DATA_SIZE];
+	int sender_instance;
 };
 
 typedef void (*mk_ipi_callback_t)(struct mk_ipi_data *data, void *ctx);
