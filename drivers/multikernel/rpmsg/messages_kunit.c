@@ -263,6 +263,43 @@ static void request_response(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_unregister_req_handler(MK_MSG_USER + 1, echo), 0);
 }
 
+/* Claims a response of 64 bytes and writes none of it. */
+static int overstate(u32 type, u32 subtype, void *req, u32 len, void *resp,
+		     u32 *resp_len, void *ctx)
+{
+	*resp_len = min_t(u32, *resp_len, 64);
+	return 0;
+}
+
+/*
+ * The response buffer is reused for every request of a bus: a handler that
+ * overstates its length must send zeros, never what an earlier response
+ * (or the heap) left there.
+ */
+static void overstated_response_sends_no_stale_memory(struct kunit *test)
+{
+	struct msg_test *t = test->priv;
+	u8 req[64], resp[64];
+	u32 n = sizeof(resp);
+	int i, stale = 0;
+
+	memset(req, 0xa5, sizeof(req));
+	KUNIT_ASSERT_EQ(test, mk_register_req_handler(MK_MSG_USER + 11, echo, NULL), 0);
+	KUNIT_EXPECT_EQ(test, mk_msg_call(t->to_b, MK_MSG_USER + 11, 0, req, sizeof(req),
+					  resp, &n, 5 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, mk_unregister_req_handler(MK_MSG_USER + 11, echo), 0);
+	KUNIT_ASSERT_EQ(test, mk_register_req_handler(MK_MSG_USER + 11, overstate, NULL), 0);
+	n = sizeof(resp);
+	memset(resp, 0xff, sizeof(resp));
+	KUNIT_EXPECT_EQ(test, mk_msg_call(t->to_b, MK_MSG_USER + 11, 0, NULL, 0, resp, &n,
+					  5 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, n, 64);
+	for (i = 0; i < n && i < sizeof(resp); i++)
+		stale += resp[i] != 0;
+	KUNIT_EXPECT_EQ(test, stale, 0);
+	KUNIT_EXPECT_EQ(test, mk_unregister_req_handler(MK_MSG_USER + 11, overstate), 0);
+}
+
 static atomic_t churn_calls, churn_running;
 
 static void churn_handler(u32 type, u32 subtype, void *payload, u32 len, void *ctx)
@@ -439,6 +476,7 @@ static struct kunit_case mk_msg_cases[] = {
 	KUNIT_CASE(convenience_senders),
 	KUNIT_CASE(large_payloads_and_errors),
 	KUNIT_CASE(request_response),
+	KUNIT_CASE(overstated_response_sends_no_stale_memory),
 	KUNIT_CASE_SLOW(unregister_while_messages_arrive),
 	KUNIT_CASE(seed_ipi_api),
 	KUNIT_CASE_SLOW(stuck_peer_send_times_out),
