@@ -994,13 +994,6 @@ static struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
 				    chinfo->name, chinfo->src, chinfo->dst);
 		return NULL;
 	}
-	/* Counted in the receive thread, where the peer's announcements land. */
-	if (from_peer && bus->nr_peer_channels >= READ_ONCE(peer_channels)) {
-		bus->ns_refused++;
-		dev_warn_ratelimited(parent, "peer has %u channels, the most allowed: %.32s refused\n",
-				     bus->nr_peer_channels, chinfo->name);
-		return NULL;
-	}
 	ch = mk_rpmsg_alloc_dev(bus, chinfo->src, chinfo->dst);
 	if (!ch)
 		return NULL;
@@ -1013,6 +1006,7 @@ static struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
 		dev_err(parent, "cannot register channel %s (%d)\n", chinfo->name, ret);
 		return NULL;
 	}
+	/* The quota is applied before rpmsg_ns sees an announcement. */
 	if (from_peer)
 		bus->nr_peer_channels++;
 	return &ch->rpdev;

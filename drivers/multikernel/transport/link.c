@@ -157,7 +157,7 @@ struct mk_link_stats {
  * @up_time: jiffies when the link last came up
  * @backoff_ms: current wait before coming up again after a flap
  * @hold_until: jiffies before which the link stays down (backoff)
- * @space_wq: senders and pollers waiting for room
+ * @space_wq: senders waiting for room
  * @client_lock: protects @ops and @priv; held around client callbacks
  * @ops: the client's callbacks, or NULL
  * @priv: the client's context
@@ -961,30 +961,6 @@ int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 	}
 }
 EXPORT_SYMBOL_GPL(mk_link_sendmsg);
-
-/**
- * mk_link_poll() - poll support for senders
- * @link: the link
- * @filp: the file being polled
- * @wait: the poll table
- *
- * Reports %EPOLLOUT when a message of the MTU fits now, so that a write
- * after it cannot fail with -EAGAIN; otherwise asks the peer to ring when
- * room comes back, which wakes the poller. The wait queue lives as long as
- * the link's memory: hold a reference (mk_link_get()) for as long as @filp
- * may be polled.
- *
- * Return: %EPOLLOUT | %EPOLLWRNORM, %EPOLLERR if the link is down, or 0.
- */
-__poll_t mk_link_poll(struct mk_link *link, struct file *filp, poll_table *wait)
-{
-	poll_wait(filp, &link->space_wq, wait);
-	if (!READ_ONCE(link->up))
-		return EPOLLERR;
-	return mk_link_writable(link, READ_ONCE(link->mtu)) ?
-		EPOLLOUT | EPOLLWRNORM : 0;
-}
-EXPORT_SYMBOL_GPL(mk_link_poll);
 
 /**
  * mk_link_sendv() - send several messages, with one doorbell for all

@@ -120,7 +120,6 @@ int mk_link_sendv(struct mk_link *link, const struct kvec *msgs, unsigned int n,
 		  long timeout);
 int mk_link_sendmsg(struct mk_link *link, const struct kvec *iov,
 		    unsigned int niov, unsigned int flags, long timeout);
-__poll_t mk_link_poll(struct mk_link *link, struct file *filp, poll_table *wait);
 bool mk_link_can_send(struct mk_link *link, size_t len);
 void mk_link_set_peer_memory(struct mk_link *link, phys_addr_t base, u64 size);
 bool mk_link_peer_owns(struct mk_link *link, phys_addr_t addr, u64 size);
