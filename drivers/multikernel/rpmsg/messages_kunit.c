@@ -70,11 +70,12 @@ static int echo(u32 type, u32 subtype, void *req, u32 len, void *resp,
 	return 0;
 }
 
-static int msg_init(struct kunit *test)
+/* A loopback of geometry @g (NULL: the default) with typed messages up. */
+static void msg_open(struct kunit *test, struct msg_test *t,
+		     const struct mk_chan_geometry *g)
 {
 	int a = cpumask_first(cpu_online_mask);
 	int b = cpumask_next(a, cpu_online_mask);
-	struct msg_test *t;
 	unsigned long end;
 	char name[24];
 	u8 x = 1;
@@ -83,9 +84,7 @@ static int msg_init(struct kunit *test)
 
 	if (!mk_global_pool() || b >= nr_cpu_ids)
 		kunit_skip(test, "needs mkkernel_pool= and two CPUs");
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->lo = mk_loopback_create(a, b, NULL);
+	t->lo = mk_loopback_create(a, b, g);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->lo);
 	for (i = 0; i < 2; i++)
 		KUNIT_ASSERT_EQ(test, mk_link_bind(mk_loopback_end(t->lo, i)), 0);
@@ -111,12 +110,21 @@ static int msg_init(struct kunit *test)
 	mk_unregister_req_handler(MK_MSG_USER + 7, echo);
 	if (ret) {
 		mk_loopback_destroy(t->lo);
+		t->lo = NULL;
 		KUNIT_FAIL_AND_ABORT(test, "typed-message channel never came up (%d)", ret);
 	}
+}
+
+static int msg_init(struct kunit *test)
+{
+	struct msg_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
 	spin_lock_init(&rec.lock);
 	init_waitqueue_head(&rec.wq);
 	rec.n = 0;
 	test->priv = t;
+	msg_open(test, t, NULL);
 	return 0;
 }
 
@@ -124,7 +132,7 @@ static void msg_exit(struct kunit *test)
 {
 	struct msg_test *t = test->priv;
 
-	if (t)
+	if (t && t->lo)
 		mk_loopback_destroy(t->lo);
 }
 
@@ -228,6 +236,43 @@ static void large_payloads_and_errors(struct kunit *test)
 			-EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, mk_send_message(4242, MK_MSG_USER, 0, buf, 4), -ENODEV);
 	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_b, MK_MSG_USER, 0, NULL, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_USER, check_big), 0);
+}
+
+/*
+ * A channel whose directions carry different maxima: each end receives the
+ * largest message its peer may send, not only its own MTU.
+ */
+static void asymmetric_channel_full_size(struct kunit *test)
+{
+	static const struct mk_chan_geometry g = {
+		.num = 256, .data_size = SZ_1M,
+		.max_msg = SZ_64K + SZ_4K, .max_msg_back = SZ_128K + SZ_4K,
+	};
+	struct msg_test *t = test->priv;
+	u32 len = SZ_128K - 64, i;
+	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < len; i++)
+		buf[i] = i * 7;
+	mk_loopback_destroy(t->lo);
+	t->lo = NULL;
+	msg_open(test, t, &g);
+	KUNIT_ASSERT_EQ(test, mk_register_msg_handler(MK_MSG_USER, check_big, NULL), 0);
+	/* End b (side 1) may send 128 KiB; end a receives all of it. */
+	big_len = len;
+	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_a, MK_MSG_USER, 0, buf, len), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, wait_event_timeout(rec.wq, !READ_ONCE(big_len), 5 * HZ),
+			      "a 128 KiB message from end b never arrived");
+	KUNIT_EXPECT_TRUE(test, big_ok);
+	/* End a (side 0) may not. */
+	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_b, MK_MSG_USER, 0, buf, len),
+			-EMSGSIZE);
+	big_len = SZ_64K - 64;
+	KUNIT_EXPECT_EQ(test, mk_send_message(t->to_b, MK_MSG_USER, 0, buf, big_len), 0);
+	KUNIT_EXPECT_TRUE(test, wait_event_timeout(rec.wq, !READ_ONCE(big_len), 5 * HZ));
+	KUNIT_EXPECT_TRUE(test, big_ok);
 	KUNIT_EXPECT_EQ(test, mk_unregister_msg_handler(MK_MSG_USER, check_big), 0);
 }
 
@@ -475,6 +520,7 @@ static void seed_ipi_api(struct kunit *test)
 static struct kunit_case mk_msg_cases[] = {
 	KUNIT_CASE(convenience_senders),
 	KUNIT_CASE(large_payloads_and_errors),
+	KUNIT_CASE(asymmetric_channel_full_size),
 	KUNIT_CASE(request_response),
 	KUNIT_CASE(overstated_response_sends_no_stale_memory),
 	KUNIT_CASE_SLOW(unregister_while_messages_arrive),

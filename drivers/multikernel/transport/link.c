@@ -1224,6 +1224,7 @@ EXPORT_SYMBOL_GPL(mk_chan_region_size);
  */
 int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g)
 {
+	u32 back = g->max_msg_back ?: g->max_msg;
 	struct mk_chan_hdr *h = region;
 	struct mkv_dir d[2];
 	u64 end;
@@ -1231,11 +1232,12 @@ int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g)
 
 	if (!g->num || g->num > MK_CHAN_MAX_NUM || (g->num & (g->num - 1)) ||
 	    g->max_msg < MK_CHAN_MIN_MTU || g->max_msg > g->data_size ||
+	    back < MK_CHAN_MIN_MTU || back > g->data_size ||
 	    size < mk_chan_region_size(g))
 		return -EINVAL;
 	memset(region, 0, size);
 	end = mkv_dir_place(&d[0], sizeof(*h), g->num, g->data_size, g->max_msg);
-	mkv_dir_place(&d[1], end, g->num, g->data_size, g->max_msg);
+	mkv_dir_place(&d[1], end, g->num, g->data_size, back);
 	for (i = 0; i < 2; i++) {
 		h->dir[i].desc_off = cpu_to_le64(d[i].desc_off);
 		h->dir[i].avail_off = cpu_to_le64(d[i].avail_off);

@@ -64,11 +64,14 @@ struct mk_link_driver {
  * @num: ring entries per direction, a power of two (2 to 32768)
  * @data_size: payload bytes per direction
  * @max_msg: largest message, at least 64 KiB, at most @data_size
+ * @max_msg_back: largest message from side 1 to side 0, with the same
+ *	bounds, or 0 for @max_msg both ways
  */
 struct mk_chan_geometry {
 	u32 num;
 	u32 data_size;
 	u32 max_msg;
+	u32 max_msg_back;
 };
 
 /**
