@@ -74,6 +74,13 @@ MODULE_PARM_DESC(fault_ignore_credit,
 		 "Test hook: send without taking credit, as a hostile peer would");
 #endif
 
+static bool fault_ns_register;
+#ifdef CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION
+module_param(fault_ns_register, bool, 0644);
+MODULE_PARM_DESC(fault_ns_register,
+		 "Test hook: the name service's registration fails at the next link up");
+#endif
+
 /**
  * struct mk_rpmsg_chan - an rpmsg device of the bus (name service, control
  *	device or channel)
@@ -1412,11 +1419,18 @@ static void mk_rpmsg_up(struct mk_link *link, void *priv)
 
 	ch = mk_rpmsg_alloc_dev(bus, RPMSG_NS_ADDR, RPMSG_NS_ADDR);
 	if (ch) {
-		bus->ns = &ch->rpdev;
-		ret = rpmsg_ns_register_device(&ch->rpdev);
+		WRITE_ONCE(bus->ns, &ch->rpdev);
+		if (READ_ONCE(fault_ns_register)) {
+			/* What a failed registration does with the device. */
+			device_initialize(&ch->rpdev.dev);
+			put_device(&ch->rpdev.dev);
+			ret = -ENOMEM;
+		} else {
+			ret = rpmsg_ns_register_device(&ch->rpdev);
+		}
 		if (ret) {
 			/* Freed by the failed registration. */
-			bus->ns = NULL;
+			WRITE_ONCE(bus->ns, NULL);
 			dev_err(mk_link_device(link), "no name service (%d)\n", ret);
 		}
 	}
@@ -1474,7 +1488,7 @@ static void mk_rpmsg_down(struct mk_link *link, void *priv)
 	device_for_each_child(mk_link_device(link), bus, mk_rpmsg_remove_device);
 	/* Removals of the peer's channels still running finish before any "up". */
 	flush_workqueue(bus->work);
-	bus->ns = NULL;
+	WRITE_ONCE(bus->ns, NULL);
 	bus->nr_peer_channels = 0;
 	dev_info_ratelimited(mk_link_device(link), "rpmsg bus down\n");
 }
@@ -1492,12 +1506,13 @@ static int mk_rpmsg_stats(struct mk_link *link, void *priv, char *buf, size_t si
 			 "rpmsg_malformed %llu\nrpmsg_dropped %llu\nrpmsg_lost %llu\n"
 			 "rpmsg_over_credit %llu\nrpmsg_untracked %llu\n"
 			 "rpmsg_credit_waits %lld\nrpmsg_window %u\n"
-			 "rpmsg_peer_channels %u\nrpmsg_ns_refused %llu\n",
+			 "rpmsg_peer_channels %u\nrpmsg_ns_refused %llu\n"
+			 "rpmsg_name_service %d\n",
 			 READ_ONCE(bus->malformed), READ_ONCE(bus->dropped),
 			 READ_ONCE(bus->lost), READ_ONCE(bus->over_credit),
 			 READ_ONCE(bus->untracked), atomic64_read(&bus->credit_waits),
 			 READ_ONCE(bus->window), READ_ONCE(bus->nr_peer_channels),
-			 READ_ONCE(bus->ns_refused));
+			 READ_ONCE(bus->ns_refused), !!READ_ONCE(bus->ns));
 }
 
 static const struct mk_link_ops mk_rpmsg_link_ops = {

@@ -1092,6 +1092,52 @@ static void link_reset_wakes_blocked_writer(void)
 	ktap_result(link_works(), "link_works_after_reset");
 }
 
+/*
+ * The name service's registration fails at a link up (test hook): the bus
+ * says so, in its log and in stats, instead of keeping a pointer to the
+ * freed device (before the fix stats said 1); channels with a known
+ * address still work; the next link up has it again.
+ */
+static int reset_and_wait(const char *end)
+{
+	long long resets = stat_of(end, "resets");
+	int i, fa, fb;
+
+	restart_end(end);
+	for (i = 0; i < 250 && stat_of(end, "resets") <= resets; i++)
+		usleep(20000);
+	if (stat_of(end, "resets") <= resets || !wait_up(10000))
+		return 0;
+	/* The buses are up once their control devices are back (waited for). */
+	fa = ctrl_of(A);
+	fb = ctrl_of(B);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return fa >= 0 && fb >= 0;
+}
+
+static void ns_registration_failure(void)
+{
+	int logged = dmesg_count("no name service"), set, up;
+
+	set = put(PARAM "fault_ns_register", "1") == 0;
+	ktap_result(set, "ns_fault_hook_set");
+	if (!set)
+		return;
+	up = reset_and_wait(A);
+	put(PARAM "fault_ns_register", "0");
+	printf("# after a failed registration: name service %lld on a, %lld on b\n",
+	       stat_of(A, "rpmsg_name_service"), stat_of(B, "rpmsg_name_service"));
+	ktap_result(up && stat_of(A, "rpmsg_name_service") == 0 &&
+		    stat_of(B, "rpmsg_name_service") == 0, "ns_failure_shown_in_stats");
+	ktap_result(dmesg_count("no name service") >= logged + 2, "ns_failure_logged");
+	ktap_result(link_works(), "link_works_without_name_service");
+	ktap_result(reset_and_wait(A) && stat_of(A, "rpmsg_name_service") == 1 &&
+		    stat_of(B, "rpmsg_name_service") == 1, "ns_back_at_next_link_up");
+}
+
 /* Loopbacks ---------------------------------------------------------------- */
 
 /* Ids of the loopbacks listed; how many. */
@@ -1281,6 +1327,7 @@ int main(void)
 	bind_retried_after_ring_full();
 	ns_quota();
 	link_reset_wakes_blocked_writer();
+	ns_registration_failure();
 
 	ktap_result(lo_destroy(id, 10000) == 0, "destroy_rpmsg_loopback");
 	poll_across_loopback_destroy();
