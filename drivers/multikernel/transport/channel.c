@@ -58,6 +58,69 @@ static_assert(offsetof(struct mk_chan_hdr, side) == 192);
 static_assert(sizeof(struct mk_chan_hdr) == 320);
 static_assert(MK_CHAN_ALIGN % MKV_DATA_ALIGN == 0);
 
+/**
+ * mk_chan_region_size() - bytes a channel of this geometry needs
+ * @g: the geometry
+ *
+ * Return: the size, page aligned.
+ */
+u64 mk_chan_region_size(const struct mk_chan_geometry *g)
+{
+	struct mkv_dir d;
+	u64 end;
+
+	end = mkv_dir_place(&d, sizeof(struct mk_chan_hdr), g->num, g->data_size,
+			    g->max_msg);
+	end = mkv_dir_place(&d, end, g->num, g->data_size, g->max_msg);
+	return PAGE_ALIGN(end);
+}
+EXPORT_SYMBOL_GPL(mk_chan_region_size);
+
+/**
+ * mk_chan_format() - write an empty channel into a region
+ * @region: the mapped region, zeroed by this call
+ * @size: its bytes, at least mk_chan_region_size(@g)
+ * @g: the geometry
+ *
+ * Done once, by the kernel that creates the channel, before either side
+ * opens it.
+ *
+ * Return: 0, or -EINVAL for a geometry that cannot be used.
+ */
+int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g)
+{
+	u32 back = g->max_msg_back ?: g->max_msg;
+	struct mk_chan_hdr *h = region;
+	struct mkv_dir d[2];
+	u64 end;
+	int i;
+
+	if (!g->num || g->num > MK_CHAN_MAX_NUM || (g->num & (g->num - 1)) ||
+	    g->max_msg < MK_CHAN_MIN_MTU || g->max_msg > g->data_size ||
+	    back < MK_CHAN_MIN_MTU || back > g->data_size ||
+	    size < mk_chan_region_size(g))
+		return -EINVAL;
+	memset(region, 0, size);
+	end = mkv_dir_place(&d[0], sizeof(*h), g->num, g->data_size, g->max_msg);
+	mkv_dir_place(&d[1], end, g->num, g->data_size, back);
+	for (i = 0; i < 2; i++) {
+		h->dir[i].desc_off = cpu_to_le64(d[i].desc_off);
+		h->dir[i].avail_off = cpu_to_le64(d[i].avail_off);
+		h->dir[i].used_off = cpu_to_le64(d[i].used_off);
+		h->dir[i].data_off = cpu_to_le64(d[i].data_off);
+		h->dir[i].data_size = cpu_to_le64(d[i].data_size);
+		h->dir[i].num = cpu_to_le32(d[i].num);
+		h->dir[i].max_msg = cpu_to_le32(d[i].max_msg);
+	}
+	h->version = cpu_to_le32(MK_CHAN_VERSION);
+	h->hdr_size = cpu_to_le32(sizeof(*h));
+	h->region_size = cpu_to_le64(size);
+	/* The geometry before the magic that says it is there. */
+	smp_store_release(&h->magic, cpu_to_le32(MK_CHAN_MAGIC));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_chan_format);
+
 #define MK_CHAN_MAX_BOOT	8
 #define MK_CHAN_USAGE		"expected SIZE@ADDR[,db=TARGET][,cpu=N]"
 
@@ -285,7 +348,7 @@ struct mk_link *mk_chan_attach(const struct mk_chan_attach *a)
 	mutex_lock(&mk_chans_lock);
 	snprintf(name, sizeof(name), "chan%d", mk_chan_next_id++);
 	c->link = mk_link_open(name, c->map, a->size, 1, cpu,
-			       a->has_peer_doorbell ? &a->peer_doorbell : NULL);
+			       a->has_peer_doorbell ? &a->peer_doorbell : NULL, NULL);
 	if (IS_ERR(c->link)) {
 		ret = PTR_ERR(c->link);
 		mutex_unlock(&mk_chans_lock);
@@ -422,8 +485,11 @@ static int __init mk_transport_init(void)
 	const char *why;
 	int i;
 
-	if (mk_link_class_init())
-		pr_err("cannot register the mk_link class\n");
+	i = mk_link_class_init();
+	if (i) {
+		pr_err("cannot register the mk_link class (%d): no links\n", i);
+		return i;
+	}
 	mk_debugfs_root = debugfs_lookup("multikernel", NULL);
 	if (mk_debugfs_root)
 		dput(mk_debugfs_root);	/* lives as long as debugfs */

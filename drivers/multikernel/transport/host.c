@@ -28,7 +28,6 @@
 #include <linux/notifier.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/multikernel/doorbell.h>
 #include <linux/multikernel/instance.h>
 #include <linux/multikernel/pool.h>
 
@@ -120,13 +119,13 @@ static struct mk_host_chan *mk_host_create(struct mk_instance *inst,
 	if (ret)
 		goto unmap;
 	snprintf(name, sizeof(name), "mk%d.%u", c->instance, index);
-	c->link = mk_link_open(name, c->map, c->size, 0, cpu, NULL);
+	c->link = mk_link_open(name, c->map, c->size, 0, cpu, NULL, NULL);
 	if (IS_ERR(c->link)) {
 		ret = PTR_ERR(c->link);
 		goto unmap;
 	}
 	/* The CPU mk_link_open() took: it has a target. */
-	mk_doorbell_cpu_target(cpu, &c->db_target);
+	mk_doorbell_default()->target(cpu, &c->db_target);
 	mk_link_set_peer_instance(c->link, c->instance);
 	c->dbg = mk_link_debugfs_add(c->link);
 	if (index == 0 && IS_ENABLED(CONFIG_MULTIKERNEL_RPMSG))
@@ -186,6 +185,10 @@ static int mk_host_prepare(struct mk_instance *inst)
 					    c->size, (u64)c->phys, c->db_target,
 					    i ? ",raw" : "");
 	}
+	/* Both ends of a channel ring the same way. */
+	if (!ret)
+		ret = mk_instance_add_param(inst, "mk_transport.doorbell=%s",
+					    mk_doorbell_default()->name);
 	mutex_unlock(&mk_host_lock);
 	return ret;
 }

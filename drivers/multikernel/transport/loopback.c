@@ -315,7 +315,7 @@ static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 	for (i = 0; i < 1 + both; i++) {
 		snprintf(name, sizeof(name), "lo%d.%c", lo->id, 'a' + i);
 		lo->end[i] = mk_link_open(name, i ? lo->map_b : lo->map_a,
-					  lo->size, i, i ? cpu_b : cpu_a, NULL);
+					  lo->size, i, i ? cpu_b : cpu_a, NULL, NULL);
 		if (IS_ERR(lo->end[i])) {
 			ret = PTR_ERR(lo->end[i]);
 			if (i)

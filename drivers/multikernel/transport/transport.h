@@ -7,21 +7,9 @@
 
 #include <linux/multikernel/transport.h>
 
-struct dentry;
+#include "vring.h"
 
-/* Fault injection (debugfs "corrupt"): what this end does wrong. */
-enum mk_fault {
-	MK_FAULT_NONE,
-	MK_FAULT_AVAIL_JUMP,	/* avail index far past what was queued */
-	MK_FAULT_DESC_OFFSET,	/* descriptor outside the payload area */
-	MK_FAULT_DESC_LEN,	/* length beyond the maximum message */
-	MK_FAULT_DESC_WRAP,	/* buffer that runs past the end of the area */
-	MK_FAULT_DESC_FLAGS,	/* descriptor with NEXT set */
-	MK_FAULT_USED_JUMP,	/* used index past what the peer sent */
-	MK_FAULT_USED_ORDER,	/* used entry naming the wrong slot */
-	MK_FAULT_STATE,		/* a state value that does not exist */
-	MK_NR_FAULTS,
-};
+struct dentry;
 
 extern const char *const mk_fault_names[MK_NR_FAULTS];
 
@@ -45,6 +33,7 @@ void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
 unsigned int mk_link_set_flap_backoff(unsigned int max_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);
+void mk_link_hold_arm(struct mk_link *link, struct mk_link *peer);
 u64 mk_link_stat(struct mk_link *link, const char *name);
 void mk_link_panic_init(void);
 

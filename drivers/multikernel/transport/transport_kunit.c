@@ -16,7 +16,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/multikernel/channel.h>
-#include <linux/multikernel/doorbell.h>
 #include <linux/multikernel/pool.h>
 
 #include "stream.h"
@@ -225,37 +224,37 @@ static void region_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_chan_format(region, size - PAGE_SIZE, &geo), -EINVAL);
 
 	/* Unformatted. */
-	link = mk_link_open("kunit", region, size, 1, 0, NULL);
+	link = mk_link_open("kunit", region, size, 1, 0, NULL, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(link), -ENODEV);
 
 	KUNIT_ASSERT_EQ(test, mk_chan_format(region, size, &geo), 0);
 	h->version = cpu_to_le32(2);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL, NULL)),
 			-EPROTONOSUPPORT);
 
 	KUNIT_ASSERT_EQ(test, mk_chan_format(region, size, &geo), 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size - PAGE_SIZE, 1,
-						   0, NULL)), -EINVAL);
+						   0, NULL, NULL)), -EINVAL);
 
 	/* Direction 1's payload on top of direction 0's. */
 	h->dir[1].data_off = h->dir[0].data_off;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL, NULL)),
 			-EINVAL);
 
 	KUNIT_ASSERT_EQ(test, mk_chan_format(region, size, &geo), 0);
 	h->dir[0].desc_off = cpu_to_le64(size);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL, NULL)),
 			-EINVAL);
 
 	KUNIT_ASSERT_EQ(test, mk_chan_format(region, size, &geo), 0);
 	h->dir[0].num = cpu_to_le32(MK_CHAN_MAX_NUM * 2);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 1, 0, NULL, NULL)),
 			-EINVAL);
 
 	KUNIT_ASSERT_EQ(test, mk_chan_format(region, size, &geo), 0);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 2, 0, NULL)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mk_link_open("kunit", region, size, 2, 0, NULL, NULL)),
 			-EINVAL);
-	link = mk_link_open("kunit", region, size, 1, 0, NULL);
+	link = mk_link_open("kunit", region, size, 1, 0, NULL, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, link);
 	KUNIT_EXPECT_FALSE(test, mk_link_is_up(link));
 	KUNIT_EXPECT_EQ(test, mk_link_trysend(link, "x", 1, 0), -ENOTCONN);
@@ -379,6 +378,33 @@ static void trysend_eagain_then_room(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, wait_for(rx_count_reached, arg, 10000));
 	KUNIT_EXPECT_EQ(test, mk_link_wait_space(a, sizeof(msg), 5 * HZ), 0);
 	KUNIT_EXPECT_EQ(test, mk_link_trysend(a, msg, sizeof(msg), 0), 0);
+	mk_loopback_destroy(lo);
+}
+
+/*
+ * The peer completes everything between a client's look for room
+ * (mk_link_can_send()) and its request for a doorbell: that room comes
+ * with no doorbell, and with the periodic wake-ups off nothing would ever
+ * tell the client. The look must find it itself.
+ */
+static void room_before_arming_not_missed(struct kunit *test)
+{
+	struct mk_loopback *lo = make_lo(test);
+	struct mk_link *a = mk_loopback_end(lo, 0), *b = mk_loopback_end(lo, 1);
+	static u8 msg[1024];
+	int n = 0;
+	bool room;
+
+	mk_link_set_timers(3600 * 1000, 7200 * 1000);
+	mk_link_pause_rx(b, true);
+	while (n < 100000 && !mk_link_trysend(a, msg, sizeof(msg), 0))
+		n++;
+	mk_link_hold_arm(a, b);
+	room = mk_link_can_send(a, sizeof(msg));
+	kunit_info(test, "ring full after %d messages; room seen: %d", n, room);
+	KUNIT_EXPECT_TRUE(test, room);
+	KUNIT_EXPECT_EQ(test, mk_link_trysend(a, msg, sizeof(msg), 0), 0);
+	mk_link_set_timers(100, 5000);
 	mk_loopback_destroy(lo);
 }
 
@@ -618,7 +644,7 @@ static void peer_doorbell_outside_its_cpus(struct kunit *test)
 
 	/* A target no CPU of this kernel has: another kernel's, say. */
 	for_each_online_cpu(cpu)
-		if (!mk_doorbell_cpu_target(cpu, &t))
+		if (!mk_doorbell_default()->target(cpu, &t))
 			bogus = max(bogus, t + 1);
 	WRITE_ONCE(h->side[1].doorbell, cpu_to_le32(bogus));
 	rejoin(test, lo);
@@ -883,6 +909,7 @@ static struct kunit_case mk_transport_cases[] = {
 	KUNIT_CASE(backpressure_slow_receiver),
 	KUNIT_CASE_SLOW(stream_fixed_sizes),
 	KUNIT_CASE_SLOW(no_lost_doorbell),
+	KUNIT_CASE(room_before_arming_not_missed),
 	KUNIT_CASE(reset_wakes_blocked_sender),
 	KUNIT_CASE_SLOW(peer_reset_midstream),
 	KUNIT_CASE_SLOW(corruption_resets_and_recovers),

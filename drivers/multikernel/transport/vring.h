@@ -115,6 +115,23 @@ struct mkv_rx {
 	const char *broken;
 };
 
+/*
+ * Faults a test can make one end commit, as a hostile kernel would
+ * (mkv_tx_corrupt(), mkv_rx_corrupt()).
+ */
+enum mk_fault {
+	MK_FAULT_NONE,
+	MK_FAULT_AVAIL_JUMP,	/* avail index far past what was queued */
+	MK_FAULT_DESC_OFFSET,	/* descriptor outside the payload area */
+	MK_FAULT_DESC_LEN,	/* length beyond the maximum message */
+	MK_FAULT_DESC_WRAP,	/* buffer that runs past the end of the area */
+	MK_FAULT_DESC_FLAGS,	/* descriptor with NEXT set */
+	MK_FAULT_USED_JUMP,	/* used index past what the peer sent */
+	MK_FAULT_USED_ORDER,	/* used entry naming the wrong slot */
+	MK_FAULT_STATE,		/* a state value that does not exist */
+	MK_NR_FAULTS,
+};
+
 u64 mkv_desc_bytes(u32 num);
 u64 mkv_avail_bytes(u32 num);
 u64 mkv_used_bytes(u32 num);
@@ -141,5 +158,8 @@ int mkv_rx_peek(struct mkv_rx *rx, const void **buf, u32 *len);
 void mkv_rx_consume(struct mkv_rx *rx);
 bool mkv_rx_publish(struct mkv_rx *rx);
 bool mkv_rx_arm(struct mkv_rx *rx);
+
+bool mkv_tx_corrupt(struct mkv_tx *tx, enum mk_fault f, u64 region_size);
+bool mkv_rx_corrupt(struct mkv_rx *rx, enum mk_fault f);
 
 #endif /* _MK_TRANSPORT_VRING_H */

@@ -60,6 +60,32 @@ struct mk_link_driver {
 };
 
 /**
+ * struct mk_doorbell_ops - a doorbell backend: how the two ends of a link
+ *	notify each other
+ * @name: the backend's name, for logs and stats
+ * @target: the value under which this kernel's @cpu is rung. A link end
+ *	publishes its own in the region and accepts the peer's only if it is
+ *	the target of one of the peer's CPUs. Returns 0 or -EINVAL.
+ * @ring: notify the end rung at @target; any context. Returns 0, or
+ *	-EINVAL for a target that names nothing
+ * @bind: from now on, call mk_link_notify(@link) whenever @link's end is
+ *	rung at @cpu's target; process context. Returns 0 or an error; on
+ *	success *@cookie is handed back to @unbind
+ * @unbind: stop; when it returns, no mk_link_notify(@link) runs or will run
+ *
+ * A notification carries no data and may coalesce with others: on each,
+ * the link looks at everything in shared memory. Both ends of a channel
+ * must use the same backend.
+ */
+struct mk_doorbell_ops {
+	const char *name;
+	int (*target)(unsigned int cpu, u32 *target);
+	int (*ring)(u32 target);
+	int (*bind)(struct mk_link *link, unsigned int cpu, void **cookie);
+	void (*unbind)(struct mk_link *link, void *cookie);
+};
+
+/**
  * struct mk_chan_geometry - the shape of a new channel
  * @num: ring entries per direction, a power of two (2 to 32768)
  * @data_size: payload bytes per direction
@@ -134,7 +160,10 @@ u64 mk_chan_region_size(const struct mk_chan_geometry *g);
 int mk_chan_format(void *region, u64 size, const struct mk_chan_geometry *g);
 struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 			     unsigned int side, int cpu,
-			     const u32 *peer_doorbell);
+			     const u32 *peer_doorbell,
+			     const struct mk_doorbell_ops *db);
+void mk_link_notify(struct mk_link *link);
+const struct mk_doorbell_ops *mk_doorbell_default(void);
 void mk_link_set_peer_cpus(struct mk_link *link, const struct cpumask *cpus);
 void mk_link_close(struct mk_link *link);
 struct mk_link *mk_link_find(const char *name);

@@ -1057,6 +1057,45 @@ TX_CASE(t_tx_used_idx_backwards, TX_USED_BACK)
 TX_CASE(t_tx_used_id_out_of_order, TX_USED_ORDER)
 TX_CASE(t_tx_used_id_huge, TX_USED_ID_HUGE)
 
+/*
+ * The engine's own fault injection (what the kernel's test hook uses):
+ * every fault it offers is caught by the other end, and a fault of the
+ * other kind, or one with nothing to corrupt, changes nothing.
+ */
+static bool t_corrupt_faults_detected(struct fx *f)
+{
+	enum mk_fault k;
+	const void *buf;
+	u32 len;
+
+	for (k = MK_FAULT_AVAIL_JUMP; k <= MK_FAULT_DESC_FLAGS; k++) {
+		CHECK(fx_setup(f, 8, 1024, 1024));
+		CHECK(!mkv_tx_corrupt(&f->tx, k, f->size));	/* nothing queued */
+		CHECK_EQ(send_one(f, 30, 1, false, NULL), 0);
+		CHECK(!mkv_tx_corrupt(&f->tx, MK_FAULT_USED_JUMP, f->size));
+		CHECK(mkv_tx_corrupt(&f->tx, k, f->size));
+		mkv_tx_publish(&f->tx);
+		CHECK_EQ(mkv_rx_peek(&f->rx, &buf, &len), -EPROTO);
+		ktap_comment("fault %d: %s", k, f->rx.broken);
+		fx_free(f);
+		memset(f, 0, sizeof(*f));
+	}
+	for (k = MK_FAULT_USED_JUMP; k <= MK_FAULT_USED_ORDER; k++) {
+		CHECK(fx_setup(f, 8, 1024, 1024));
+		CHECK_EQ(send_one(f, 30, 1, true, NULL), 0);
+		CHECK_EQ(send_one(f, 30, 2, true, NULL), 0);
+		CHECK_EQ(recv_one(f, 30, 1), 1);
+		CHECK(!mkv_rx_corrupt(&f->rx, MK_FAULT_DESC_LEN));
+		if (!mkv_rx_corrupt(&f->rx, k))
+			mkv_rx_publish(&f->rx);
+		CHECK_EQ(mkv_tx_reclaim(&f->tx), -EPROTO);
+		ktap_comment("fault %d: %s", k, f->tx.broken);
+		fx_free(f);
+		memset(f, 0, sizeof(*f));
+	}
+	return true;
+}
+
 #define CASE(name) { #name, t_##name }
 
 static const struct {
@@ -1105,6 +1144,7 @@ static const struct {
 	CASE(tx_used_idx_backwards),
 	CASE(tx_used_id_out_of_order),
 	CASE(tx_used_id_huge),
+	CASE(corrupt_faults_detected),
 };
 
 int main(void)

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel transport: test hooks and statistics of a link end.
+ */
+
+#include <linux/kernel.h>
+
+#include "link.h"
+
+const char *const mk_fault_names[MK_NR_FAULTS] = {
+	[MK_FAULT_NONE]		= "none",
+	[MK_FAULT_AVAIL_JUMP]	= "avail_jump",
+	[MK_FAULT_DESC_OFFSET]	= "desc_offset",
+	[MK_FAULT_DESC_LEN]	= "desc_len",
+	[MK_FAULT_DESC_WRAP]	= "desc_wrap",
+	[MK_FAULT_DESC_FLAGS]	= "desc_flags",
+	[MK_FAULT_USED_JUMP]	= "used_jump",
+	[MK_FAULT_USED_ORDER]	= "used_order",
+	[MK_FAULT_STATE]	= "state",
+};
+
+/**
+ * mk_link_set_fault() - make this end misbehave once, as a hostile peer
+ * @link: the link
+ * @fault: what to corrupt; sending faults apply to the next published
+ *	message, receiving faults to the next completion, MK_FAULT_STATE now
+ */
+void mk_link_set_fault(struct mk_link *link, enum mk_fault fault)
+{
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
+		return;
+	if (fault == MK_FAULT_STATE) {
+		WRITE_ONCE(link->me->state, cpu_to_le32(0x7fff));
+		mk_link_ring_peer(link);
+		return;
+	}
+	WRITE_ONCE(link->fault, fault);
+}
+
+/**
+ * mk_link_pause_rx() - test hook: stop or resume receiving
+ * @link: the link
+ * @pause: true to stop
+ *
+ * The thread keeps beating and reclaiming; only receiving stops, as with a
+ * slow reader.
+ */
+void mk_link_pause_rx(struct mk_link *link, bool pause)
+{
+	WRITE_ONCE(link->rx_paused, pause);
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_freeze() - test hook: stop the thread, heartbeat included
+ * @link: the link
+ * @freeze: true to stop, false to resume
+ *
+ * The peer sees a kernel that died; on resume this end finds that the peer
+ * gave up on it and rejoins.
+ */
+void mk_link_freeze(struct mk_link *link, bool freeze)
+{
+	WRITE_ONCE(link->frozen, freeze);
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_rx_jitter() - test hook: random sleeps while receiving
+ * @link: the link
+ * @max_us: longest sleep, 0 to stop
+ *
+ * Sleeps land after a batch, before asking for a doorbell and after asking,
+ * the places where a receiver that stops at the wrong moment could miss a
+ * doorbell.
+ */
+void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us)
+{
+	WRITE_ONCE(link->rx_jitter_us, max_us);
+}
+
+/**
+ * mk_link_hold_arm() - test hook: the peer completes everything at the
+ *	worst moment for the next sender that waits for room
+ * @link: the sending end, with @peer's receiving paused
+ * @peer: the other end of the same channel
+ *
+ * Just before the sender asks to be rung for room, @peer resumes
+ * receiving and completes all that was sent, so no doorbell announces
+ * the room: the sender must see it without one.
+ */
+void mk_link_hold_arm(struct mk_link *link, struct mk_link *peer)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	link->arm_peer = peer;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+}
+
+/**
+ * mk_link_set_flap_backoff() - test hook: longest backoff of a flapping link
+ * @max_ms: the new maximum, 0 for none
+ *
+ * Return: the previous maximum.
+ */
+unsigned int mk_link_set_flap_backoff(unsigned int max_ms)
+{
+	return xchg(&mk_link_flap_backoff_max_ms, max_ms);
+}
+
+/**
+ * mk_link_set_timers() - test hook: heartbeat period and timeout
+ * @beat_ms: period; a long one also stops the periodic wake-ups that would
+ *	hide a lost doorbell
+ * @timeout_ms: silence after which the peer is dead
+ */
+void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms)
+{
+	WRITE_ONCE(mk_link_heartbeat_ms, beat_ms);
+	WRITE_ONCE(mk_link_heartbeat_timeout_ms, timeout_ms);
+}
+
+/**
+ * mk_link_stat() - one counter of a link end, by its name in "stats"
+ * @link: the link
+ * @name: e.g. "violations"
+ *
+ * Return: the value, or 0 for an unknown name.
+ */
+u64 mk_link_stat(struct mk_link *link, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} map[] = {
+#define MK_STAT(f) { #f, offsetof(struct mk_link_stats, f) }
+		MK_STAT(tx_msgs), MK_STAT(tx_bytes), MK_STAT(tx_doorbells),
+		MK_STAT(tx_suppressed), MK_STAT(tx_full), MK_STAT(tx_waits),
+		MK_STAT(rx_msgs), MK_STAT(rx_bytes), MK_STAT(rx_batches),
+		MK_STAT(rx_completion_doorbells), MK_STAT(irqs),
+		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
+		MK_STAT(backoffs), MK_STAT(peer_doorbell_refused),
+#undef MK_STAT
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].name, name))
+			return READ_ONCE(*(u64 *)((u8 *)&link->stats + map[i].off));
+	return 0;
+}
+
+/**
+ * mk_link_restart() - take the link down and start it again
+ * @link: the link
+ */
+void mk_link_restart(struct mk_link *link)
+{
+	link->restart = true;
+	mk_link_kick(link);
+}
+
+/**
+ * mk_link_doorbells_sent() - doorbells this end rang for new messages
+ * @link: the link
+ *
+ * Return: the count.
+ */
+u64 mk_link_doorbells_sent(struct mk_link *link)
+{
+	return READ_ONCE(link->stats.tx_doorbells);
+}
+
+/**
+ * mk_link_stats_show() - the counters, as text
+ * @link: the link
+ * @buf: where to write
+ * @size: its size
+ *
+ * Return: bytes written.
+ */
+int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
+{
+	struct mk_link_stats *s = &link->stats;
+	u64 batches = READ_ONCE(s->rx_batches);
+	int n;
+
+	n = scnprintf(buf, size,
+		      "state %s epoch %u seen %u mtu %u cpu %d peer_doorbell %u\n"
+		      "tx_msgs %llu\ntx_bytes %llu\ntx_doorbells %llu\ntx_suppressed %llu\n"
+		      "tx_full %llu\ntx_waits %llu\n"
+		      "rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
+		      "rx_completion_doorbells %llu\nirqs %llu\n"
+		      "violations %llu\nresets %llu\nups %llu\nbackoffs %llu\n"
+		      "peer_doorbell_refused %llu\nclient %s\ndoorbell_backend %s\n",
+		      READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
+		      READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
+		      READ_ONCE(link->peer_db),
+		      READ_ONCE(s->tx_msgs), READ_ONCE(s->tx_bytes),
+		      READ_ONCE(s->tx_doorbells), READ_ONCE(s->tx_suppressed),
+		      READ_ONCE(s->tx_full), READ_ONCE(s->tx_waits),
+		      READ_ONCE(s->rx_msgs), READ_ONCE(s->rx_bytes), batches,
+		      batches ? READ_ONCE(s->rx_msgs) / batches : 0,
+		      READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
+		      READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups),
+		      READ_ONCE(s->backoffs), READ_ONCE(s->peer_doorbell_refused),
+		      READ_ONCE(link->ops) ? "yes" : "no", link->db->name);
+	mutex_lock(&link->client_lock);
+	if (link->ops && link->ops->stats)
+		n += link->ops->stats(link, link->priv, buf + n, size - n);
+	mutex_unlock(&link->client_lock);
+	return n;
+}

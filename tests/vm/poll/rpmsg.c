@@ -1,0 +1,1 @@
+../main/rpmsg.c

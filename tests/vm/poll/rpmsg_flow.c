@@ -1,0 +1,1 @@
+../main/rpmsg_flow.c
