@@ -207,6 +207,24 @@ static const struct rpmsg_device_ops mk_rpmsg_dev_ops;
 static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops;
 static struct lock_class_key mk_rpmsg_ns_cb_key;
 
+/* Every bus, in the order its link was given to the driver. */
+static LIST_HEAD(mk_rpmsg_buses);
+static DEFINE_MUTEX(mk_rpmsg_buses_lock);
+
+/* Drop a malformed message from the peer: counted, logged at a limited rate. */
+static __printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	bus->malformed++;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_warn_ratelimited(mk_link_device(bus->link), "peer sent %pV; dropped\n", &vaf);
+	va_end(args);
+}
+
 /* Credit ------------------------------------------------------------------ */
 
 static u32 mk_rpmsg_charge(u32 len)
@@ -1523,35 +1541,24 @@ static const struct mk_link_ops mk_rpmsg_link_ops = {
 	.stats = mk_rpmsg_stats,
 };
 
-/**
- * mk_rpmsg_bad() - drop a malformed message from the peer
- * @bus: the bus
- * @fmt: what was wrong
- *
- * Counted, and logged at a limited rate; the link stays up.
- */
-void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, ...)
+/* The bus of one of our rpmsg devices, or NULL for another bus's device. */
+static struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev)
 {
-	struct va_format vaf;
-	va_list args;
-
-	bus->malformed++;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	dev_warn_ratelimited(mk_link_device(bus->link), "peer sent %pV; dropped\n", &vaf);
-	va_end(args);
+	return rpdev->ops == &mk_rpmsg_dev_ops ? to_chan(rpdev)->bus : NULL;
 }
 
 /**
- * mk_rpmsg_of() - the bus of one of our rpmsg devices
+ * mk_rpmsg_link_of() - the link of one of our rpmsg devices
  * @rpdev: any rpmsg device
  *
- * Return: its bus, or NULL if @rpdev is not on a multikernel link.
+ * Return: the link whose bus @rpdev is on (valid while @rpdev is), or NULL
+ * if @rpdev is not on a multikernel link.
  */
-struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev)
+struct mk_link *mk_rpmsg_link_of(struct rpmsg_device *rpdev)
 {
-	return rpdev->ops == &mk_rpmsg_dev_ops ? to_chan(rpdev)->bus : NULL;
+	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
+
+	return bus ? bus->link : NULL;
 }
 
 /**
@@ -1563,6 +1570,61 @@ struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev)
 bool mk_rpmsg_from_peer(struct rpmsg_device *rpdev)
 {
 	return mk_rpmsg_of(rpdev) && to_chan(rpdev)->from_peer;
+}
+
+/**
+ * mk_rpmsg_dev_bad() - drop a malformed message a channel's client received
+ * @rpdev: one of our rpmsg devices
+ * @fmt: what was wrong
+ *
+ * Counted with the bus's malformed messages, and logged at a limited rate;
+ * the link stays up. Nothing happens for a device of another bus.
+ */
+void mk_rpmsg_dev_bad(struct rpmsg_device *rpdev, const char *fmt, ...)
+{
+	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
+	struct va_format vaf;
+	va_list args;
+
+	if (!bus)
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	mk_rpmsg_bad(bus, "%pV", &vaf);
+	va_end(args);
+}
+
+/**
+ * mk_rpmsg_find_link() - the link of a bus that matches
+ * @match: whether a link is the one sought; called under a mutex, for the
+ *	buses in the order their links were given to the driver, so it
+ *	must not sleep or call back into the bus
+ * @data: passed to @match
+ *
+ * Every link given to the driver (mk_link_bind()) is looked at, up or
+ * down, from its probe to its remove.
+ *
+ * Context: process context.
+ * Return: the first link @match accepts, with a reference (drop it with
+ * mk_link_put()), or NULL.
+ */
+struct mk_link *mk_rpmsg_find_link(bool (*match)(struct mk_link *link,
+						 const void *data),
+				   const void *data)
+{
+	struct mk_link *link = NULL;
+	struct mk_rpmsg *bus;
+
+	mutex_lock(&mk_rpmsg_buses_lock);
+	list_for_each_entry(bus, &mk_rpmsg_buses, node) {
+		if (match(bus->link, data)) {
+			link = mk_link_get(bus->link);
+			break;
+		}
+	}
+	mutex_unlock(&mk_rpmsg_buses_lock);
+	return link;
 }
 
 static int mk_rpmsg_probe(struct mk_link *link)
@@ -1580,7 +1642,6 @@ static int mk_rpmsg_probe(struct mk_link *link)
 	}
 	mutex_init(&bus->lock);
 	mutex_init(&bus->rm_lock);
-	init_rwsem(&bus->msg_lock);
 	idr_init(&bus->epts);
 	INIT_LIST_HEAD(&bus->locals);
 	spin_lock_init(&bus->credit_lock);
@@ -1594,10 +1655,14 @@ static int mk_rpmsg_probe(struct mk_link *link)
 	ratelimit_state_init(&bus->ns_rs, 4 * HZ, 64);
 	ratelimit_set_flags(&bus->ns_rs, RATELIMIT_MSG_ON_RELEASE);
 	mk_link_set_drvdata(link, bus);
-	mk_msg_bus_add(bus);
+	mutex_lock(&mk_rpmsg_buses_lock);
+	list_add_tail(&bus->node, &mk_rpmsg_buses);
+	mutex_unlock(&mk_rpmsg_buses_lock);
 	ret = mk_link_attach_client(link, &mk_rpmsg_link_ops, bus);
 	if (ret) {
-		mk_msg_bus_remove(bus);
+		mutex_lock(&mk_rpmsg_buses_lock);
+		list_del(&bus->node);
+		mutex_unlock(&mk_rpmsg_buses_lock);
 		destroy_workqueue(bus->work);
 		kfree(bus);
 	}
@@ -1609,7 +1674,9 @@ static void mk_rpmsg_remove(struct mk_link *link)
 	struct mk_rpmsg *bus = mk_link_get_drvdata(link);
 	struct mk_rpmsg_local *l, *tmp;
 
-	mk_msg_bus_remove(bus);
+	mutex_lock(&mk_rpmsg_buses_lock);
+	list_del(&bus->node);
+	mutex_unlock(&mk_rpmsg_buses_lock);
 	mk_link_detach_client(link);
 	if (bus->up)
 		mk_rpmsg_down(link, bus);
@@ -1621,7 +1688,6 @@ static void mk_rpmsg_remove(struct mk_link *link)
 		kfree(l);
 	idr_destroy(&bus->epts);
 	kvfree(bus->rxbuf);
-	kvfree(bus->resp);
 	kfree(bus);
 }
 
@@ -1631,15 +1697,12 @@ static const struct mk_link_driver mk_rpmsg_driver = {
 	.remove = mk_rpmsg_remove,
 };
 
-static int __init mk_rpmsg_init(void)
+/**
+ * mk_rpmsg_bus_init() - take the links given to the rpmsg driver
+ *
+ * Return: 0 or an error of mk_link_register_driver().
+ */
+int __init mk_rpmsg_bus_init(void)
 {
-	int ret = mk_msg_init();
-
-	if (ret)
-		return ret;
 	return mk_link_register_driver(&mk_rpmsg_driver);
 }
-module_init(mk_rpmsg_init);
-
-MODULE_DESCRIPTION("rpmsg bus over multikernel links");
-MODULE_LICENSE("GPL");

@@ -3,6 +3,12 @@
  * Typed messages between kernel instances, on the "multikernel-msg" rpmsg
  * channel that every link's bus creates at address 0x4d on both sides.
  *
+ * An rpmsg client like any other: its driver binds that channel, keeps a
+ * record of it (struct mk_msg_chan) from probe to remove, and sends on its
+ * endpoint. From the bus it asks only which link a device is on, whether
+ * the peer announced it and which link serves an instance, and it counts
+ * the malformed messages it drops with the bus's; the bus never calls it.
+ *
  * Wire: struct mk_msg_wire, then the payload. A message names its type and
  * subtype; a request carries an id that its response repeats. Handlers are
  * kept per type; they run in the link's receive thread, under a read lock
@@ -19,8 +25,10 @@
 #define pr_fmt(fmt) "mk_msg: " fmt
 
 #include <linux/completion.h>
+#include <linux/device.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/rpmsg.h>
 #include <linux/rwsem.h>
 #include <linux/sizes.h>
@@ -65,6 +73,28 @@ struct mk_msg_handler {
 	void *ctx;
 };
 
+/**
+ * struct mk_msg_chan - the typed-message channel of one link, while bound
+ * @node: in mk_msg_chans
+ * @rpdev: the channel
+ * @link: its link
+ * @users: senders that found the channel in mk_msg_chans and may still
+ *	send on it
+ * @resp: a request's response under construction (receive thread only)
+ * @resp_size: its size
+ *
+ * Device-managed: freed after remove, once the rpmsg core has destroyed
+ * the channel's endpoint, so a callback still running finds it.
+ */
+struct mk_msg_chan {
+	struct list_head node;
+	struct rpmsg_device *rpdev;
+	struct mk_link *link;
+	atomic_t users;
+	void *resp;
+	size_t resp_size;
+};
+
 /* A call waiting for its response. */
 struct mk_msg_waiter {
 	struct list_head node;
@@ -79,8 +109,8 @@ struct mk_msg_waiter {
 
 static LIST_HEAD(mk_msg_handlers);
 static DECLARE_RWSEM(mk_msg_handlers_sem);
-static LIST_HEAD(mk_msg_buses);
-static DEFINE_MUTEX(mk_msg_buses_lock);
+static LIST_HEAD(mk_msg_chans);
+static DEFINE_MUTEX(mk_msg_chans_lock);
 static LIST_HEAD(mk_msg_waiters);
 static DEFINE_SPINLOCK(mk_msg_waiters_lock);
 static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
@@ -90,28 +120,55 @@ module_param(send_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(send_timeout_ms,
 		 "Longest wait of mk_send_message() for a peer to take a message (default 10000)");
 
-/**
- * mk_msg_bus_add() - a bus whose typed-message channel may come and go
- * @bus: the bus
- */
-void mk_msg_bus_add(struct mk_rpmsg *bus)
+static bool mk_msg_match_instance(struct mk_link *link, const void *id)
 {
-	mutex_lock(&mk_msg_buses_lock);
-	list_add_tail(&bus->msg_node, &mk_msg_buses);
-	mutex_unlock(&mk_msg_buses_lock);
+	return mk_link_peer_instance(link) == *(const int *)id;
 }
 
-/**
- * mk_msg_bus_remove() - forget a bus
- * @bus: the bus
- */
-void mk_msg_bus_remove(struct mk_rpmsg *bus)
+static bool mk_msg_match_name(struct mk_link *link, const void *name)
 {
-	mutex_lock(&mk_msg_buses_lock);
-	list_del(&bus->msg_node);
-	mutex_unlock(&mk_msg_buses_lock);
-	/* No sender still inside (the link going down woke them). */
-	wait_var_event(&bus->msg_users, !atomic_read(&bus->msg_users));
+	return !strcmp(mk_link_name(link), name);
+}
+
+static bool mk_msg_match_receiver(struct mk_link *link, const void *unused)
+{
+	return mk_link_in_receiver(link);
+}
+
+/*
+ * The channel of the link that serves @instance_id (the first of the bus's
+ * links to it), counted in its users; NULL if no link serves the instance
+ * or that link's channel is not bound (the link is down).
+ */
+static struct mk_msg_chan *mk_msg_chan_get(int instance_id)
+{
+	struct mk_msg_chan *ch, *found = NULL;
+	struct mk_link *link;
+
+	link = mk_rpmsg_find_link(mk_msg_match_instance, &instance_id);
+	if (!link)
+		return NULL;
+	/*
+	 * Only a count under the global lock, nothing that can wait: a
+	 * sender stuck on one instance never holds up the others.
+	 */
+	mutex_lock(&mk_msg_chans_lock);
+	list_for_each_entry(ch, &mk_msg_chans, node) {
+		if (ch->link == link) {
+			found = ch;
+			atomic_inc(&ch->users);
+			break;
+		}
+	}
+	mutex_unlock(&mk_msg_chans_lock);
+	mk_link_put(link);
+	return found;
+}
+
+static void mk_msg_chan_put(struct mk_msg_chan *ch)
+{
+	if (atomic_dec_and_test(&ch->users))
+		wake_up_var(&ch->users);
 }
 
 /*
@@ -121,8 +178,8 @@ void mk_msg_bus_remove(struct mk_rpmsg *bus)
 static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 		       const void *payload, u32 len, long timeout)
 {
-	struct mk_rpmsg *bus, *found = NULL;
 	size_t size = sizeof(*w) + len;
+	struct mk_msg_chan *ch;
 	ssize_t mtu;
 	void *buf;
 	int ret;
@@ -138,35 +195,19 @@ static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 	memcpy(buf, w, sizeof(*w));
 	if (len)
 		memcpy(buf + sizeof(*w), payload, len);
-	/*
-	 * Only a count under the global lock, nothing that can wait: a
-	 * sender stuck on one instance never holds up the others.
-	 */
-	mutex_lock(&mk_msg_buses_lock);
-	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
-		if (mk_link_peer_instance(bus->link) == instance_id) {
-			found = bus;
-			atomic_inc(&bus->msg_users);
-			break;
-		}
-	}
-	mutex_unlock(&mk_msg_buses_lock);
+	ch = mk_msg_chan_get(instance_id);
 	ret = -ENODEV;
-	if (!found)
+	if (!ch)
 		goto free;
-	/* Read-held while sending: the channel cannot go. */
-	down_read(&found->msg_lock);
-	if (found->msg_rpdev) {
-		mtu = rpmsg_get_mtu(found->msg_rpdev->ept);
-		if (mtu < 0 || size > mtu)
-			ret = mtu < 0 ? mtu : -EMSGSIZE;
-		else
-			ret = mk_rpmsg_send_timeout(found->msg_rpdev->ept, buf, size,
-						    timeout);
-	}
-	up_read(&found->msg_lock);
-	if (atomic_dec_and_test(&found->msg_users))
-		wake_up_var(&found->msg_users);
+	/* Counted while sending: remove waits, the channel cannot go. */
+	mtu = rpmsg_get_mtu(ch->rpdev->ept);
+	if (mtu < 0)
+		ret = mtu;
+	else if (size > (size_t)mtu)
+		ret = -EMSGSIZE;
+	else
+		ret = mk_rpmsg_send_timeout(ch->rpdev->ept, buf, size, timeout);
+	mk_msg_chan_put(ch);
 	if (ret == -ETIMEDOUT)
 		pr_warn_ratelimited("instance %d did not take a message of type %#x in %u ms: not sent\n",
 				    instance_id, le32_to_cpu(w->type),
@@ -411,7 +452,7 @@ static void mk_msg_response(int instance, u64 id, int status, const void *payloa
 	spin_unlock(&mk_msg_waiters_lock);
 }
 
-static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
+static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 			   const struct mk_msg_wire *in, void *payload, u32 len)
 {
 	u32 type = le32_to_cpu(in->type);
@@ -426,15 +467,15 @@ static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
 	if (mtu < (ssize_t)sizeof(*out))
 		return;
 	room = mtu - sizeof(*out);
-	/* One buffer per bus, reused: only its receive thread gets here. */
-	if (bus->resp_size < sizeof(*out) + room) {
-		kvfree(bus->resp);
-		bus->resp = kvmalloc(sizeof(*out) + room, GFP_KERNEL);
-		bus->resp_size = bus->resp ? sizeof(*out) + room : 0;
-		if (!bus->resp)
+	/* One buffer per channel, reused: only its receive thread gets here. */
+	if (ch->resp_size < sizeof(*out) + room) {
+		kvfree(ch->resp);
+		ch->resp = kvmalloc(sizeof(*out) + room, GFP_KERNEL);
+		ch->resp_size = ch->resp ? sizeof(*out) + room : 0;
+		if (!ch->resp)
 			return;
 	}
-	out = bus->resp;
+	out = ch->resp;
 	/* A handler that overstates its length must not send stale memory. */
 	memset(out, 0, sizeof(*out) + room);
 	down_read(&mk_msg_handlers_sem);
@@ -467,15 +508,18 @@ static void mk_msg_request(struct mk_rpmsg *bus, struct rpmsg_device *rpdev,
 static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,
 		     u32 src)
 {
-	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
+	struct mk_msg_chan *ch = dev_get_drvdata(&rpdev->dev);
 	struct mk_msg_wire w;
 	struct mk_msg_handler *h;
 	u32 type, plen, flags;
 	void *payload;
 
+	/* Only on the channel probe accepted as ours. */
+	if (!ch)
+		return 0;
 	/* @data is the bus's private copy: safe to validate and use. */
 	if (len < sizeof(w)) {
-		mk_rpmsg_bad(bus, "typed message of %d bytes", len);
+		mk_rpmsg_dev_bad(rpdev, "typed message of %d bytes", len);
 		return 0;
 	}
 	memcpy(&w, data, sizeof(w));
@@ -483,18 +527,18 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 	plen = le32_to_cpu(w.payload_len);
 	flags = le32_to_cpu(w.flags);
 	if (plen != len - sizeof(w) || flags > MK_MSGF_RESPONSE || w.reserved) {
-		mk_rpmsg_bad(bus, "typed message with length %u in %d bytes, flags %#x",
-			     plen, len, flags);
+		mk_rpmsg_dev_bad(rpdev, "typed message with length %u in %d bytes, flags %#x",
+				 plen, len, flags);
 		return 0;
 	}
 	payload = data + sizeof(w);
 	if (flags & MK_MSGF_RESPONSE) {
-		mk_msg_response(mk_link_peer_instance(bus->link), le64_to_cpu(w.msg_id),
+		mk_msg_response(mk_link_peer_instance(ch->link), le64_to_cpu(w.msg_id),
 				(int)le32_to_cpu(w.status), payload, plen);
 		return 0;
 	}
 	if (flags & MK_MSGF_REQUEST) {
-		mk_msg_request(bus, rpdev, &w, payload, plen);
+		mk_msg_request(ch, rpdev, &w, payload, plen);
 		return 0;
 	}
 	down_read(&mk_msg_handlers_sem);
@@ -505,31 +549,50 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 	return 0;
 }
 
+static void mk_msg_free_resp(void *data)
+{
+	struct mk_msg_chan *ch = data;
+
+	kvfree(ch->resp);
+}
+
 static int mk_msg_probe(struct rpmsg_device *rpdev)
 {
-	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
+	struct mk_link *link = mk_rpmsg_link_of(rpdev);
+	struct mk_msg_chan *ch;
+	int ret;
 
 	/*
 	 * Only the channel our own bus made at the fixed address: the name
 	 * alone proves nothing, and a peer could announce one.
 	 */
-	if (!bus || mk_rpmsg_from_peer(rpdev) || rpdev->src != MK_MSG_ADDR)
+	if (!link || mk_rpmsg_from_peer(rpdev) || rpdev->src != MK_MSG_ADDR)
 		return -ENODEV;
-	dev_set_drvdata(&rpdev->dev, bus);
-	down_write(&bus->msg_lock);
-	bus->msg_rpdev = rpdev;
-	up_write(&bus->msg_lock);
+	ch = devm_kzalloc(&rpdev->dev, sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	ret = devm_add_action_or_reset(&rpdev->dev, mk_msg_free_resp, ch);
+	if (ret)
+		return ret;
+	ch->rpdev = rpdev;
+	ch->link = link;
+	atomic_set(&ch->users, 0);
+	dev_set_drvdata(&rpdev->dev, ch);
+	mutex_lock(&mk_msg_chans_lock);
+	list_add_tail(&ch->node, &mk_msg_chans);
+	mutex_unlock(&mk_msg_chans_lock);
 	return 0;
 }
 
 static void mk_msg_remove(struct rpmsg_device *rpdev)
 {
-	struct mk_rpmsg *bus = dev_get_drvdata(&rpdev->dev);
+	struct mk_msg_chan *ch = dev_get_drvdata(&rpdev->dev);
 
-	/* Waits for senders on this channel: its endpoint goes next. */
-	down_write(&bus->msg_lock);
-	bus->msg_rpdev = NULL;
-	up_write(&bus->msg_lock);
+	mutex_lock(&mk_msg_chans_lock);
+	list_del(&ch->node);
+	mutex_unlock(&mk_msg_chans_lock);
+	/* Senders on this channel finish first: its endpoint goes next. */
+	wait_var_event(&ch->users, !atomic_read(&ch->users));
 }
 
 static struct rpmsg_device_id mk_msg_id[] = {
@@ -553,14 +616,10 @@ static struct rpmsg_driver mk_msg_driver = {
  */
 int mk_msg_instance_of(const char *link_name)
 {
-	struct mk_rpmsg *bus;
-	int id = -ENODEV;
+	struct mk_link *link = mk_rpmsg_find_link(mk_msg_match_name, link_name);
+	int id = link ? mk_link_peer_instance(link) : -ENODEV;
 
-	mutex_lock(&mk_msg_buses_lock);
-	list_for_each_entry(bus, &mk_msg_buses, msg_node)
-		if (!strcmp(mk_link_name(bus->link), link_name))
-			id = mk_link_peer_instance(bus->link);
-	mutex_unlock(&mk_msg_buses_lock);
+	mk_link_put(link);
 	return id;
 }
 EXPORT_SYMBOL_GPL(mk_msg_instance_of);
@@ -574,14 +633,10 @@ EXPORT_SYMBOL_GPL(mk_msg_instance_of);
  */
 int mk_msg_sender_instance(void)
 {
-	struct mk_rpmsg *bus;
-	int id = -ENODEV;
+	struct mk_link *link = mk_rpmsg_find_link(mk_msg_match_receiver, NULL);
+	int id = link ? mk_link_peer_instance(link) : -ENODEV;
 
-	mutex_lock(&mk_msg_buses_lock);
-	list_for_each_entry(bus, &mk_msg_buses, msg_node)
-		if (mk_link_in_receiver(bus->link))
-			id = mk_link_peer_instance(bus->link);
-	mutex_unlock(&mk_msg_buses_lock);
+	mk_link_put(link);
 	return id;
 }
 
@@ -593,18 +648,7 @@ int mk_msg_sender_instance(void)
  */
 struct mk_link *mk_msg_link_get(int instance_id)
 {
-	struct mk_link *link = NULL;
-	struct mk_rpmsg *bus;
-
-	mutex_lock(&mk_msg_buses_lock);
-	list_for_each_entry(bus, &mk_msg_buses, msg_node) {
-		if (mk_link_peer_instance(bus->link) == instance_id) {
-			link = mk_link_get(bus->link);
-			break;
-		}
-	}
-	mutex_unlock(&mk_msg_buses_lock);
-	return link;
+	return mk_rpmsg_find_link(mk_msg_match_instance, &instance_id);
 }
 
 /**

@@ -12,7 +12,6 @@
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/rpmsg.h>
-#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -59,12 +58,7 @@ struct mk_link;
  *	kept for them (their credit is not returned)
  * @ns_refused: name-service messages refused (quota or rate)
  * @credit_waits: sends that waited for credit
- * @msg_node: in the typed messages' list of buses
- * @msg_users: senders that found the bus in that list and may still use it
- * @msg_lock: read-held while sending on @msg_rpdev, write-held to change it
- * @msg_rpdev: the typed-message channel, while bound
- * @resp: a request's response under construction (receive thread only)
- * @resp_size: its size
+ * @node: in mk_rpmsg_buses
  */
 struct mk_rpmsg {
 	struct mk_link *link;
@@ -97,23 +91,23 @@ struct mk_rpmsg {
 	u64 untracked;
 	u64 ns_refused;
 	atomic64_t credit_waits;
-	struct list_head msg_node;
-	atomic_t msg_users;
-	struct rw_semaphore msg_lock;	/* msg_rpdev */
-	struct rpmsg_device *msg_rpdev;
-	void *resp;
-	size_t resp_size;
+	struct list_head node;
 };
 
-__printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, ...);
-struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev);
+/* What the bus offers its clients in this module (the typed messages). */
+struct mk_link *mk_rpmsg_link_of(struct rpmsg_device *rpdev);
 bool mk_rpmsg_from_peer(struct rpmsg_device *rpdev);
+__printf(2, 3) void mk_rpmsg_dev_bad(struct rpmsg_device *rpdev,
+				     const char *fmt, ...);
+struct mk_link *mk_rpmsg_find_link(bool (*match)(struct mk_link *link,
+						 const void *data),
+				   const void *data);
 int mk_rpmsg_send_timeout(struct rpmsg_endpoint *ept, void *data, int len,
 			  long timeout);
+int mk_rpmsg_bus_init(void);
 
+/* What the typed messages offer the rest of the module. */
 int mk_msg_init(void);
-void mk_msg_bus_add(struct mk_rpmsg *bus);
-void mk_msg_bus_remove(struct mk_rpmsg *bus);
 int mk_msg_sender_instance(void);
 struct mk_link *mk_msg_link_get(int instance_id);
 
