@@ -44,23 +44,14 @@
 #include <linux/multikernel/transport.h>
 
 #include "rpmsg_internal.h"
+#include "bus.h"
 #include "mk_rpmsg.h"
 
-#define MK_RPMSG_HDR		sizeof(struct mk_rpmsg_hdr)
 #define MK_RPMSG_FIRST_ADDR	1024
-/* Records kept for addresses without an endpoint, so that their credit returns. */
-#define MK_RPMSG_MAX_ORPHANS	64
-/* A receiver reports consumption after this much: well before a sender stalls. */
-#define MK_RPMSG_REPORT_AFTER	(MK_RPMSG_WINDOW_MIN / 4)
 
 static_assert(sizeof(struct mk_rpmsg_hdr) == 16);
 static_assert(sizeof(struct mk_rpmsg_ctrl) == 8);
 static_assert(sizeof(struct mk_rpmsg_credit) == 16);
-
-static unsigned int window = MK_RPMSG_WINDOW_MIN;
-module_param(window, uint, 0444);
-MODULE_PARM_DESC(window,
-		 "Charged bytes a sender may have unread by one of our endpoints (default 256 KiB; at least twice the largest message)");
 
 static unsigned int peer_channels = 64;
 module_param(peer_channels, uint, 0644);
@@ -82,100 +73,6 @@ MODULE_PARM_DESC(fault_ns_register,
 #endif
 
 /**
- * struct mk_rpmsg_chan - an rpmsg device of the bus (name service, control
- *	device or channel)
- * @rpdev: the rpmsg device
- * @bus: its bus
- * @from_peer: created for the peer's announcement: bind back when probed
- * @gone: unregistered (under the bus's rm_lock)
- */
-struct mk_rpmsg_chan {
-	struct rpmsg_device rpdev;
-	struct mk_rpmsg *bus;
-	bool from_peer;
-	bool gone;
-};
-
-/**
- * struct mk_rpmsg_waitq - an endpoint's wait queue
- * @head: senders and pollers of the endpoint
- * @grave: in mk_rpmsg_graves once the endpoint is gone
- * @rcu: frees it after epoll's RCU readers
- *
- * Apart from the endpoint, because a poll() or select() sleeper leaves it
- * only when it wakes up: it is freed once nobody is on it.
- */
-struct mk_rpmsg_waitq {
-	wait_queue_head_t head;
-	struct list_head grave;
-	struct rcu_head rcu;
-};
-
-/**
- * struct mk_rpmsg_ept - an endpoint of the bus
- * @ept: the rpmsg endpoint
- * @bus: its bus
- * @wq: its senders and pollers
- * @dying: being destroyed: sends fail with -EPIPE
- * @last_dst: where it last sent, for poll()
- */
-struct mk_rpmsg_ept {
-	struct rpmsg_endpoint ept;
-	struct mk_rpmsg *bus;
-	struct mk_rpmsg_waitq *wq;
-	bool dying;
-	u32 last_dst;
-};
-
-/**
- * struct mk_rpmsg_txc - what we may send to one endpoint of the peer
- * @node: in mk_rpmsg.tx_credit
- * @addr: the peer's endpoint
- * @sent: charged bytes sent to it this session, modulo 2^32
- * @fwd_cnt: charged bytes it reported consumed
- * @buf_alloc: its window
- */
-struct mk_rpmsg_txc {
-	struct hlist_node node;
-	u32 addr;
-	u32 sent;
-	u32 fwd_cnt;
-	u32 buf_alloc;
-};
-
-/**
- * struct mk_rpmsg_rxc - what one of our addresses owes its senders
- * @node: in mk_rpmsg.rx_credit
- * @pending: in mk_rpmsg.credit_pending while a report is due
- * @addr: our address
- * @delivered: charged bytes accepted for it this session, modulo 2^32
- * @consumed: charged bytes of those consumed (read, or dropped)
- * @reported: @consumed as last reported to the peer
- * @orphan: made for an address without endpoint
- */
-struct mk_rpmsg_rxc {
-	struct hlist_node node;
-	struct list_head pending;
-	u32 addr;
-	u32 delivered;
-	u32 consumed;
-	u32 reported;
-	bool orphan;
-};
-
-/**
- * struct mk_rpmsg_bind - a BIND that found the ring full, to send again
- * @node: in mk_rpmsg.binds
- * @src: our endpoint
- * @dst: the peer's channel
- */
-struct mk_rpmsg_bind {
-	struct list_head node;
-	u32 src;
-	u32 dst;
-};
-
-/**
  * struct mk_rpmsg_removal - a peer's channel to unregister outside the
  *	receive thread
  * @work: in the bus's ordered workqueue
@@ -187,21 +84,6 @@ struct mk_rpmsg_removal {
 	struct mk_rpmsg *bus;
 	struct device *dev;
 };
-
-/**
- * struct mk_rpmsg_local - a channel created on this side, kept across resets
- * @node: in mk_rpmsg.locals
- * @chinfo: how it was created
- * @restored: created again since the link last came up
- */
-struct mk_rpmsg_local {
-	struct list_head node;
-	struct rpmsg_channel_info chinfo;
-	bool restored;
-};
-
-#define to_chan(d) container_of(d, struct mk_rpmsg_chan, rpdev)
-#define to_mept(e) container_of(e, struct mk_rpmsg_ept, ept)
 
 static const struct rpmsg_device_ops mk_rpmsg_dev_ops;
 static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops;
@@ -223,249 +105,6 @@ static __printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, .
 	vaf.va = &args;
 	dev_warn_ratelimited(mk_link_device(bus->link), "peer sent %pV; dropped\n", &vaf);
 	va_end(args);
-}
-
-/* Credit ------------------------------------------------------------------ */
-
-static u32 mk_rpmsg_charge(u32 len)
-{
-	return len + MK_RPMSG_MSG_CHARGE;
-}
-
-/* Two messages of the largest size always fit: no sender can stall for good. */
-static u32 mk_rpmsg_window_floor(size_t max_msg)
-{
-	return max_t(u32, MK_RPMSG_WINDOW_MIN, 2 * mk_rpmsg_charge(max_msg));
-}
-
-static struct mk_rpmsg_txc *mk_rpmsg_txc_find(struct mk_rpmsg *bus, u32 addr)
-{
-	struct mk_rpmsg_txc *c;
-
-	hash_for_each_possible(bus->tx_credit, c, node, addr)
-		if (c->addr == addr)
-			return c;
-	return NULL;
-}
-
-static struct mk_rpmsg_rxc *mk_rpmsg_rxc_find(struct mk_rpmsg *bus, u32 addr)
-{
-	struct mk_rpmsg_rxc *r;
-
-	hash_for_each_possible(bus->rx_credit, r, node, addr)
-		if (r->addr == addr)
-			return r;
-	return NULL;
-}
-
-/* With credit_lock held. A peer reporting more than we sent only hurts itself. */
-static bool mk_rpmsg_txc_fits(const struct mk_rpmsg_txc *c, u32 charge)
-{
-	s32 out = c->sent - c->fwd_cnt;
-
-	return (u64)max(out, 0) + charge <= c->buf_alloc;
-}
-
-static bool mk_rpmsg_credit_fits(struct mk_rpmsg *bus, u32 dst, u32 charge)
-{
-	struct mk_rpmsg_txc *c;
-	unsigned long flags;
-	bool fits;
-
-	spin_lock_irqsave(&bus->credit_lock, flags);
-	c = mk_rpmsg_txc_find(bus, dst);
-	fits = c ? mk_rpmsg_txc_fits(c, charge) : charge <= bus->peer_window;
-	spin_unlock_irqrestore(&bus->credit_lock, flags);
-	return fits;
-}
-
-/* Take @charge of credit to @dst: 0, -EAGAIN, -EPIPE (new session), -ENOMEM. */
-static int mk_rpmsg_credit_take(struct mk_rpmsg *bus, u32 dst, u32 charge,
-				u32 session)
-{
-	struct mk_rpmsg_txc *c, *new = NULL;
-	unsigned long flags;
-	int ret;
-
-	for (;;) {
-		spin_lock_irqsave(&bus->credit_lock, flags);
-		ret = -EPIPE;
-		if (bus->session != session)
-			break;
-		c = mk_rpmsg_txc_find(bus, dst);
-		if (!c && new) {
-			c = new;
-			new = NULL;
-			c->addr = dst;
-			c->buf_alloc = bus->peer_window;
-			hash_add(bus->tx_credit, &c->node, dst);
-		}
-		if (c) {
-			ret = -EAGAIN;
-			if (mk_rpmsg_txc_fits(c, charge)) {
-				c->sent += charge;
-				ret = 0;
-			}
-			break;
-		}
-		spin_unlock_irqrestore(&bus->credit_lock, flags);
-		/* A sender may be in atomic context (trysend). */
-		new = kzalloc(sizeof(*new), GFP_ATOMIC);
-		if (!new)
-			return -ENOMEM;
-	}
-	spin_unlock_irqrestore(&bus->credit_lock, flags);
-	kfree(new);
-	return ret;
-}
-
-/* The message was not sent after all. */
-static void mk_rpmsg_credit_return(struct mk_rpmsg *bus, u32 dst, u32 charge,
-				   u32 session)
-{
-	struct mk_rpmsg_txc *c;
-	unsigned long flags;
-
-	spin_lock_irqsave(&bus->credit_lock, flags);
-	c = bus->session == session ? mk_rpmsg_txc_find(bus, dst) : NULL;
-	if (c)
-		c->sent -= charge;
-	spin_unlock_irqrestore(&bus->credit_lock, flags);
-}
-
-/* Wake every sender and poller of the bus: credit or room came, or a reset. */
-static void mk_rpmsg_wake_all(struct mk_rpmsg *bus)
-{
-	struct rpmsg_endpoint *ept;
-	int id;
-
-	wake_up_all(&bus->wq);
-	mutex_lock(&bus->lock);
-	idr_for_each_entry(&bus->epts, ept, id)
-		if (wq_has_sleeper(&to_mept(ept)->wq->head))
-			wake_up_all(&to_mept(ept)->wq->head);
-	mutex_unlock(&bus->lock);
-}
-
-/* The peer reported what one of its endpoints consumed (receive thread). */
-static void mk_rpmsg_credit_rx(struct mk_rpmsg *bus, u32 src, const void *data,
-			       u32 len)
-{
-	struct mk_rpmsg_credit cr;
-	struct mk_rpmsg_txc *c;
-	unsigned long flags;
-
-	if (len != sizeof(cr)) {
-		mk_rpmsg_bad(bus, "credit message of %u bytes", len);
-		return;
-	}
-	memcpy(&cr, data, sizeof(cr));
-	spin_lock_irqsave(&bus->credit_lock, flags);
-	/* Only for endpoints we send to: the peer cannot make us allocate. */
-	c = mk_rpmsg_txc_find(bus, src);
-	if (c) {
-		c->fwd_cnt = le32_to_cpu(cr.fwd_cnt);
-		c->buf_alloc = le32_to_cpu(cr.buf_alloc);
-	}
-	spin_unlock_irqrestore(&bus->credit_lock, flags);
-	if (c)
-		mk_rpmsg_wake_all(bus);
-}
-
-/*
- * Account a message of @charge bytes for our address @addr (receive
- * thread): 0, -EDQUOT if the peer sent beyond its credit, -ENOENT if no
- * record can be kept for the address (its credit is lost).
- */
-static int mk_rpmsg_rx_charge(struct mk_rpmsg *bus, u32 addr, u32 charge,
-			      bool has_ept)
-{
-	struct mk_rpmsg_rxc *r, *new = NULL;
-	int ret;
-
-	for (;;) {
-		spin_lock_irq(&bus->credit_lock);
-		r = mk_rpmsg_rxc_find(bus, addr);
-		if (!r && new && (has_ept || bus->orphans < MK_RPMSG_MAX_ORPHANS)) {
-			r = new;
-			new = NULL;
-			r->addr = addr;
-			r->orphan = !has_ept;
-			bus->orphans += r->orphan;
-			INIT_LIST_HEAD(&r->pending);
-			hash_add(bus->rx_credit, &r->node, addr);
-		}
-		if (r || new || (!has_ept && bus->orphans >= MK_RPMSG_MAX_ORPHANS))
-			break;
-		spin_unlock_irq(&bus->credit_lock);
-		new = kzalloc(sizeof(*new), GFP_KERNEL);
-		if (!new)
-			return -ENOENT;
-	}
-	ret = -ENOENT;
-	if (r) {
-		ret = -EDQUOT;
-		if ((u64)(u32)(r->delivered - r->consumed) + charge <= bus->window) {
-			r->delivered += charge;
-			ret = 0;
-		}
-	}
-	spin_unlock_irq(&bus->credit_lock);
-	kfree(new);
-	return ret;
-}
-
-/* @charge bytes for @addr were consumed (or dropped): any context. */
-static void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge,
-				bool all)
-{
-	struct mk_rpmsg_rxc *r;
-	unsigned long flags;
-	bool kick = false;
-
-	spin_lock_irqsave(&bus->credit_lock, flags);
-	r = mk_rpmsg_rxc_find(bus, addr);
-	if (r) {
-		u32 out = r->delivered - r->consumed;
-
-		r->consumed += all ? out : min(charge, out);
-		if (r->consumed - r->reported >= MK_RPMSG_REPORT_AFTER &&
-		    list_empty(&r->pending)) {
-			list_add_tail(&r->pending, &bus->credit_pending);
-			kick = true;
-		}
-	}
-	spin_unlock_irqrestore(&bus->credit_lock, flags);
-	if (kick)
-		mod_delayed_work(bus->work, &bus->ctrl_work, 0);
-}
-
-/* A new session: every record goes (the link was down, both sides restart). */
-static void mk_rpmsg_credit_reset(struct mk_rpmsg *bus)
-{
-	struct mk_rpmsg_bind *b, *btmp;
-	struct mk_rpmsg_txc *c;
-	struct mk_rpmsg_rxc *r;
-	struct hlist_node *tmp;
-	LIST_HEAD(binds);
-	int i;
-
-	spin_lock_irq(&bus->credit_lock);
-	bus->session++;
-	hash_for_each_safe(bus->tx_credit, i, tmp, c, node) {
-		hash_del(&c->node);
-		kfree(c);
-	}
-	hash_for_each_safe(bus->rx_credit, i, tmp, r, node) {
-		hash_del(&r->node);
-		kfree(r);
-	}
-	INIT_LIST_HEAD(&bus->credit_pending);
-	bus->orphans = 0;
-	list_splice_init(&bus->binds, &binds);
-	spin_unlock_irq(&bus->credit_lock);
-	list_for_each_entry_safe(b, btmp, &binds, node)
-		kfree(b);
 }
 
 /* Sending ------------------------------------------------------------------- */
@@ -588,17 +227,6 @@ static int mk_rpmsg_send(struct rpmsg_endpoint *ept, void *data, int len)
 	return mk_rpmsg_xmit(to_mept(ept)->bus, to_mept(ept), ept->addr,
 			     READ_ONCE(ept->rpdev->dst), 0, data, len,
 			     MAX_SCHEDULE_TIMEOUT);
-}
-
-/*
- * RPMSG_ADDR_ANY from a channel's own endpoint means its peer: rpmsg_char
- * keeps the destination it saw at probe time, before the peer bound.
- */
-static u32 mk_rpmsg_dst(struct rpmsg_endpoint *ept, u32 dst)
-{
-	if (dst == RPMSG_ADDR_ANY && ept->rpdev && ept->rpdev->ept == ept)
-		return READ_ONCE(ept->rpdev->dst);
-	return dst;
 }
 
 static int mk_rpmsg_sendto(struct rpmsg_endpoint *ept, void *data, int len,
@@ -725,13 +353,6 @@ static int mk_rpmsg_credit_send(struct mk_rpmsg *bus, u32 addr, u32 fwd, long ti
 			     sizeof(cr), timeout);
 }
 
-/* Errors after which a control message is worth sending again. */
-static bool mk_rpmsg_retry(int ret)
-{
-	return ret == -EAGAIN || ret == -ETIMEDOUT || ret == -ERESTARTSYS ||
-	       ret == -ENOMEM;
-}
-
 /*
  * Tell the peer which endpoint took a channel it announced. From the
  * receive thread the ring may be full: then the BIND waits for ctrl_work,
@@ -739,22 +360,15 @@ static bool mk_rpmsg_retry(int ret)
  */
 static void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst)
 {
-	struct mk_rpmsg_bind *b;
 	int ret;
 
 	ret = mk_rpmsg_ctrl_send(bus, NULL, src, dst, MK_RPMSG_CTRL_BIND, 0, 0);
 	if (!mk_rpmsg_retry(ret))
 		return;
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
-	if (!b) {
+	if (mk_rpmsg_bind_later(bus, src, dst)) {
 		dev_err(mk_link_device(bus->link), "cannot bind channel %#x: no memory\n", dst);
 		return;
 	}
-	b->src = src;
-	b->dst = dst;
-	spin_lock_irq(&bus->credit_lock);
-	list_add_tail(&b->node, &bus->binds);
-	spin_unlock_irq(&bus->credit_lock);
 	mod_delayed_work(bus->work, &bus->ctrl_work, 1);
 }
 
@@ -768,120 +382,30 @@ static void mk_rpmsg_ctrl_work(struct work_struct *work)
 	struct mk_rpmsg *bus = container_of(to_delayed_work(work), struct mk_rpmsg,
 					    ctrl_work);
 	struct mk_rpmsg_bind *b;
-	struct mk_rpmsg_rxc *r;
 	u32 session, addr, fwd;
 	int ret;
 
-	for (;;) {
-		spin_lock_irq(&bus->credit_lock);
-		session = bus->session;
-		r = list_first_entry_or_null(&bus->credit_pending, struct mk_rpmsg_rxc,
-					     pending);
-		if (!r) {
-			spin_unlock_irq(&bus->credit_lock);
-			break;
-		}
-		list_del_init(&r->pending);
-		addr = r->addr;
-		fwd = r->consumed;
-		spin_unlock_irq(&bus->credit_lock);
-
+	while (mk_rpmsg_report_next(bus, &session, &addr, &fwd)) {
 		ret = mk_rpmsg_credit_send(bus, addr, fwd, HZ / 10);
-
-		spin_lock_irq(&bus->credit_lock);
-		r = bus->session == session ? mk_rpmsg_rxc_find(bus, addr) : NULL;
-		if (r && !ret)
-			r->reported = fwd;
-		else if (r && mk_rpmsg_retry(ret) && list_empty(&r->pending))
-			list_add(&r->pending, &bus->credit_pending);
-		spin_unlock_irq(&bus->credit_lock);
-		if (r && ret && mk_rpmsg_retry(ret))
+		if (mk_rpmsg_report_done(bus, session, addr, fwd, ret))
 			goto later;
 	}
-	for (;;) {
-		spin_lock_irq(&bus->credit_lock);
-		session = bus->session;
-		b = list_first_entry_or_null(&bus->binds, struct mk_rpmsg_bind, node);
-		if (b)
-			list_del(&b->node);
-		spin_unlock_irq(&bus->credit_lock);
-		if (!b)
-			return;
+	while ((b = mk_rpmsg_bind_next(bus, &session))) {
 		ret = mk_rpmsg_ctrl_send(bus, NULL, b->src, b->dst, MK_RPMSG_CTRL_BIND, 0,
 					 HZ / 10);
 		if (!mk_rpmsg_retry(ret)) {
 			kfree(b);
 			continue;
 		}
-		spin_lock_irq(&bus->credit_lock);
-		if (bus->session == session) {
-			list_add(&b->node, &bus->binds);
-			b = NULL;
-		}
-		spin_unlock_irq(&bus->credit_lock);
-		kfree(b);
+		mk_rpmsg_bind_again(bus, b, session);
 		goto later;
 	}
+	return;
 later:
 	mod_delayed_work(bus->work, &bus->ctrl_work, 1);
 }
 
 /* Endpoints --------------------------------------------------------------- */
-
-/* Wait queues of gone endpoints that a poll() or select() sleeper is still on. */
-static LIST_HEAD(mk_rpmsg_graves);
-static DEFINE_SPINLOCK(mk_rpmsg_graves_lock);
-static void mk_rpmsg_reap(struct work_struct *work);
-static DECLARE_DELAYED_WORK(mk_rpmsg_reaper, mk_rpmsg_reap);
-
-static bool mk_rpmsg_waitq_empty(struct mk_rpmsg_waitq *q)
-{
-	unsigned long flags;
-	bool empty;
-
-	/* Under its lock: a sleeper leaving holds it while unlinking itself. */
-	spin_lock_irqsave(&q->head.lock, flags);
-	empty = list_empty(&q->head.head);
-	spin_unlock_irqrestore(&q->head.lock, flags);
-	return empty;
-}
-
-static void mk_rpmsg_reap(struct work_struct *work)
-{
-	struct mk_rpmsg_waitq *q, *tmp;
-	bool more = false;
-
-	spin_lock(&mk_rpmsg_graves_lock);
-	list_for_each_entry_safe(q, tmp, &mk_rpmsg_graves, grave) {
-		if (!mk_rpmsg_waitq_empty(q)) {
-			more = true;
-			continue;
-		}
-		list_del(&q->grave);
-		kfree_rcu(q, rcu);
-	}
-	spin_unlock(&mk_rpmsg_graves_lock);
-	if (more)
-		schedule_delayed_work(&mk_rpmsg_reaper, HZ);
-}
-
-static void mk_rpmsg_waitq_put(struct mk_rpmsg_waitq *q)
-{
-	/*
-	 * epoll and aio let go on POLLFREE (after an RCU grace period, hence
-	 * kfree_rcu); a poll() or select() sleeper only when it wakes up, so
-	 * the queue waits in the graveyard until it is empty.
-	 */
-	__wake_up(&q->head, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
-	if (mk_rpmsg_waitq_empty(q)) {
-		kfree_rcu(q, rcu);
-		return;
-	}
-	spin_lock(&mk_rpmsg_graves_lock);
-	list_add_tail(&q->grave, &mk_rpmsg_graves);
-	spin_unlock(&mk_rpmsg_graves_lock);
-	schedule_delayed_work(&mk_rpmsg_reaper, HZ / 10);
-}
 
 static void mk_rpmsg_ept_release(struct kref *kref)
 {
@@ -1236,6 +760,22 @@ static const struct rpmsg_endpoint_ops mk_rpmsg_ept_ops = {
 
 /* Receiving ---------------------------------------------------------------- */
 
+/* The peer reported what one of its endpoints consumed. */
+static void mk_rpmsg_credit_rx(struct mk_rpmsg *bus, u32 src, const void *data,
+			       u32 len)
+{
+	struct mk_rpmsg_credit cr;
+
+	if (len != sizeof(cr)) {
+		mk_rpmsg_bad(bus, "credit message of %u bytes", len);
+		return;
+	}
+	memcpy(&cr, data, sizeof(cr));
+	if (mk_rpmsg_credit_update(bus, src, le32_to_cpu(cr.fwd_cnt),
+				   le32_to_cpu(cr.buf_alloc)))
+		mk_rpmsg_wake_all(bus);
+}
+
 static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 			     const void *data, u32 len)
 {
@@ -1429,10 +969,7 @@ static void mk_rpmsg_up(struct mk_link *link, void *priv)
 		/* Without it, every message is dropped and counted as lost. */
 		bus->rxbuf_size = bus->rxbuf ? rx_max : 0;
 	}
-	spin_lock_irq(&bus->credit_lock);
-	bus->window = max_t(u32, READ_ONCE(window), mk_rpmsg_window_floor(rx_max));
-	bus->peer_window = mk_rpmsg_window_floor(mtu);
-	spin_unlock_irq(&bus->credit_lock);
+	mk_rpmsg_credit_start(bus, rx_max, mtu);
 	WRITE_ONCE(bus->up, true);
 
 	ch = mk_rpmsg_alloc_dev(bus, RPMSG_NS_ADDR, RPMSG_NS_ADDR);

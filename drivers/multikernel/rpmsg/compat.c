@@ -13,7 +13,10 @@
 #define pr_fmt(fmt) "mk_ipi: " fmt
 
 #include <linux/init.h>
+#include <linux/io.h>
+#include <linux/list.h>
 #include <linux/module.h>
+#include <linux/pfn.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/smp.h>

@@ -24,6 +24,7 @@
 
 #define pr_fmt(fmt) "mk_msg: " fmt
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/list.h>
