@@ -232,4 +232,14 @@ void mk_rpmsg_credit_reset(struct mk_rpmsg *bus);
 void mk_rpmsg_wake_all(struct mk_rpmsg *bus);
 void mk_rpmsg_waitq_put(struct mk_rpmsg_waitq *q);
 
+/* send.c */
+int mk_rpmsg_xmit(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e, u32 src,
+		  u32 dst, u16 flags, const void *data, int len, long timeout);
+int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e,
+		       u32 src, u32 dst, u32 cmd, u32 arg, long timeout);
+__poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
+		       poll_table *wait);
+void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst);
+void mk_rpmsg_ctrl_work(struct work_struct *work);
+
 #endif /* _MK_RPMSG_BUS_H */
