@@ -242,4 +242,12 @@ __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst);
 void mk_rpmsg_ctrl_work(struct work_struct *work);
 
+/* endpoint.c */
+struct rpmsg_endpoint *mk_rpmsg_get_ept(struct mk_rpmsg *bus, u32 addr);
+void mk_rpmsg_put_ept(struct rpmsg_endpoint *ept);
+struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
+					   rpmsg_rx_cb_t cb, void *priv,
+					   struct rpmsg_channel_info chinfo);
+void mk_rpmsg_unblock_dev(struct mk_rpmsg *bus, struct rpmsg_device *rpdev);
+
 #endif /* _MK_RPMSG_BUS_H */
