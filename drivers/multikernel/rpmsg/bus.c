@@ -27,19 +27,30 @@
  * created here with no destination is announced; the peer's side answers
  * with a BIND control message naming its address, which becomes the
  * channel's destination.
+ *
+ * This file is the link's client, the top of the bus (bus.h lists the
+ * files below it): it receives and dispatches, brings the bus's devices
+ * up and down with the link, keeps the statistics, probes and removes
+ * the bus, and answers the typed messages' questions about buses.
  */
 
 #define pr_fmt(fmt) "mk_rpmsg: " fmt
 
+#include <linux/atomic.h>
+#include <linux/device.h>
 #include <linux/hashtable.h>
 #include <linux/idr.h>
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rpmsg.h>
-#include <linux/rpmsg/byteorder.h>
 #include <linux/rpmsg/ns.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/unaligned.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/multikernel/rpmsg.h>
 #include <linux/multikernel/transport.h>
 
@@ -51,32 +62,12 @@ static_assert(sizeof(struct mk_rpmsg_hdr) == 16);
 static_assert(sizeof(struct mk_rpmsg_ctrl) == 8);
 static_assert(sizeof(struct mk_rpmsg_credit) == 16);
 
-static unsigned int peer_channels = 64;
-module_param(peer_channels, uint, 0644);
-MODULE_PARM_DESC(peer_channels,
-		 "Channels a peer may create on a link by announcing them (default 64)");
-
 static bool fault_ns_register;
 #ifdef CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION
 module_param(fault_ns_register, bool, 0644);
 MODULE_PARM_DESC(fault_ns_register,
 		 "Test hook: the name service's registration fails at the next link up");
 #endif
-
-/**
- * struct mk_rpmsg_removal - a peer's channel to unregister outside the
- *	receive thread
- * @work: in the bus's ordered workqueue
- * @bus: the bus
- * @dev: the channel's device, referenced
- */
-struct mk_rpmsg_removal {
-	struct work_struct work;
-	struct mk_rpmsg *bus;
-	struct device *dev;
-};
-
-static const struct rpmsg_device_ops mk_rpmsg_dev_ops;
 
 /* Every bus, in the order its link was given to the driver. */
 static LIST_HEAD(mk_rpmsg_buses);
@@ -95,235 +86,6 @@ static __printf(2, 3) void mk_rpmsg_bad(struct mk_rpmsg *bus, const char *fmt, .
 	dev_warn_ratelimited(mk_link_device(bus->link), "peer sent %pV; dropped\n", &vaf);
 	va_end(args);
 }
-
-/* Devices ------------------------------------------------------------------ */
-
-static void mk_rpmsg_release_device(struct device *dev)
-{
-	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
-
-	kfree(to_chan(rpdev));
-}
-
-static struct mk_rpmsg_chan *mk_rpmsg_alloc_dev(struct mk_rpmsg *bus, u32 src,
-						u32 dst)
-{
-	struct mk_rpmsg_chan *ch = kzalloc(sizeof(*ch), GFP_KERNEL);
-
-	if (!ch)
-		return NULL;
-	ch->bus = bus;
-	ch->rpdev.src = src;
-	ch->rpdev.dst = dst;
-	ch->rpdev.ops = &mk_rpmsg_dev_ops;
-	ch->rpdev.little_endian = true;
-	ch->rpdev.dev.parent = mk_link_device(bus->link);
-	ch->rpdev.dev.release = mk_rpmsg_release_device;
-	return ch;
-}
-
-static struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
-						 struct rpmsg_channel_info *chinfo,
-						 bool from_peer)
-{
-	struct device *parent = mk_link_device(bus->link);
-	struct mk_rpmsg_chan *ch;
-	struct device *dup;
-	int ret;
-
-	dup = rpmsg_find_device(parent, chinfo);
-	if (dup) {
-		put_device(dup);
-		dev_err_ratelimited(parent, "channel %s %#x -> %#x exists already\n",
-				    chinfo->name, chinfo->src, chinfo->dst);
-		return NULL;
-	}
-	ch = mk_rpmsg_alloc_dev(bus, chinfo->src, chinfo->dst);
-	if (!ch)
-		return NULL;
-	ch->from_peer = from_peer;
-	/* Made here with nobody on the other side yet: announce it. */
-	ch->rpdev.announce = !from_peer && chinfo->dst == RPMSG_ADDR_ANY;
-	strscpy(ch->rpdev.id.name, chinfo->name, sizeof(ch->rpdev.id.name));
-	ret = rpmsg_register_device(&ch->rpdev);
-	if (ret) {
-		dev_err(parent, "cannot register channel %s (%d)\n", chinfo->name, ret);
-		return NULL;
-	}
-	/* The quota is applied before rpmsg_ns sees an announcement. */
-	if (from_peer)
-		bus->nr_peer_channels++;
-	return &ch->rpdev;
-}
-
-/* Unregister one of the bus's devices, once. */
-static void mk_rpmsg_unregister(struct mk_rpmsg *bus, struct device *dev)
-{
-	bool ours = dev->release == mk_rpmsg_release_device;
-	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
-
-	bool mine = true;
-
-	/* Not held while unregistering: a driver's remove takes its own locks. */
-	if (ours) {
-		mutex_lock(&bus->rm_lock);
-		mine = !to_chan(rpdev)->gone;
-		to_chan(rpdev)->gone = true;
-		mutex_unlock(&bus->rm_lock);
-	}
-	if (mine)
-		device_unregister(dev);
-}
-
-static void mk_rpmsg_removal_work(struct work_struct *work)
-{
-	struct mk_rpmsg_removal *r = container_of(work, struct mk_rpmsg_removal, work);
-
-	mk_rpmsg_unregister(r->bus, r->dev);
-	put_device(r->dev);
-	kfree(r);
-}
-
-static struct rpmsg_device *mk_rpmsg_create_channel(struct rpmsg_device *rpdev,
-						    struct rpmsg_channel_info *chinfo)
-{
-	struct mk_rpmsg *bus = to_chan(rpdev)->bus;
-	bool from_peer = rpdev == bus->ns;
-	struct mk_rpmsg_local *l = NULL;
-	struct rpmsg_device *ch;
-
-	if (!from_peer) {
-		/* Remember it: it comes back when the link does. */
-		l = kzalloc(sizeof(*l), GFP_KERNEL);
-		if (!l)
-			return NULL;
-		l->chinfo = *chinfo;
-		l->restored = true;
-		mutex_lock(&bus->lock);
-		list_add_tail(&l->node, &bus->locals);
-		mutex_unlock(&bus->lock);
-	}
-	ch = mk_rpmsg_add_channel(bus, chinfo, from_peer);
-	if (!ch && l) {
-		mutex_lock(&bus->lock);
-		list_del(&l->node);
-		mutex_unlock(&bus->lock);
-		kfree(l);
-	}
-	return ch;
-}
-
-struct mk_rpmsg_match {
-	const struct rpmsg_channel_info *chinfo;
-	bool from_peer;
-};
-
-/* Like the rpmsg core's match, but only among the peer's or our channels. */
-static int mk_rpmsg_match_chan(struct device *dev, void *data)
-{
-	const struct mk_rpmsg_match *m = data;
-	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
-
-	if (rpdev->ops != &mk_rpmsg_dev_ops || to_chan(rpdev)->from_peer != m->from_peer)
-		return 0;
-	if (strncmp(rpdev->id.name, m->chinfo->name, RPMSG_NAME_SIZE))
-		return 0;
-	if (m->chinfo->src != RPMSG_ADDR_ANY && m->chinfo->src != rpdev->src)
-		return 0;
-	return m->chinfo->dst == RPMSG_ADDR_ANY || m->chinfo->dst == rpdev->dst;
-}
-
-static int mk_rpmsg_release_channel(struct rpmsg_device *rpdev,
-				    struct rpmsg_channel_info *chinfo)
-{
-	struct mk_rpmsg *bus = to_chan(rpdev)->bus;
-	struct mk_rpmsg_match m = { .chinfo = chinfo, .from_peer = rpdev == bus->ns };
-	struct rpmsg_channel_info mine;
-	struct mk_rpmsg_local *l, *tmp;
-	struct device *dev;
-
-	/*
-	 * A peer's announcement removes only the copy of a channel it
-	 * announced, never the name service, the control device or a
-	 * channel of ours.
-	 */
-	dev = device_find_child(mk_link_device(bus->link), &m, mk_rpmsg_match_chan);
-	if (!dev)
-		return -ENODEV;
-	if (m.from_peer) {
-		struct mk_rpmsg_removal *r = kzalloc(sizeof(*r), GFP_KERNEL);
-
-		/*
-		 * The peer's announcement, in the receive thread: removing the
-		 * device waits for its users (a writer in rpmsg_char holds
-		 * ept_lock), so it happens in the bus's workqueue, after the
-		 * users' blocked sends were told to give up.
-		 */
-		bus->nr_peer_channels--;
-		mk_rpmsg_unblock_dev(bus, to_rpmsg_device(dev));
-		if (r) {
-			r->bus = bus;
-			r->dev = dev;
-			INIT_WORK(&r->work, mk_rpmsg_removal_work);
-			queue_work(bus->work, &r->work);
-			return 0;
-		}
-		mk_rpmsg_unregister(bus, dev);
-		put_device(dev);
-		return 0;
-	}
-	mine.src = to_rpmsg_device(dev)->src;
-	if (!m.from_peer) {
-		mutex_lock(&bus->lock);
-		list_for_each_entry_safe(l, tmp, &bus->locals, node) {
-			if (!strncmp(l->chinfo.name, chinfo->name, RPMSG_NAME_SIZE) &&
-			    (l->chinfo.src == RPMSG_ADDR_ANY || l->chinfo.src == mine.src)) {
-				list_del(&l->node);
-				kfree(l);
-				break;
-			}
-		}
-		mutex_unlock(&bus->lock);
-	}
-	mk_rpmsg_unregister(bus, dev);
-	put_device(dev);
-	return 0;
-}
-
-static int mk_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
-{
-	struct mk_rpmsg *bus = to_chan(rpdev)->bus;
-	struct rpmsg_ns_msg msg = {};
-
-	if (!rpdev->announce || rpdev->src == RPMSG_ADDR_ANY)
-		return 0;
-	strscpy_pad(msg.name, rpdev->id.name, sizeof(msg.name));
-	msg.addr = cpu_to_rpmsg32(rpdev, rpdev->src);
-	msg.flags = cpu_to_rpmsg32(rpdev, flags);
-	return mk_rpmsg_xmit(bus, NULL, RPMSG_NS_ADDR, RPMSG_NS_ADDR, 0, &msg,
-			     sizeof(msg), MAX_SCHEDULE_TIMEOUT);
-}
-
-static int mk_rpmsg_announce_create(struct rpmsg_device *rpdev)
-{
-	return mk_rpmsg_announce(rpdev, RPMSG_NS_CREATE);
-}
-
-static int mk_rpmsg_announce_destroy(struct rpmsg_device *rpdev)
-{
-	/* Going down with the link: the peer drops its copy by itself. */
-	if (!READ_ONCE(to_chan(rpdev)->bus->up))
-		return 0;
-	return mk_rpmsg_announce(rpdev, RPMSG_NS_DESTROY);
-}
-
-static const struct rpmsg_device_ops mk_rpmsg_dev_ops = {
-	.create_channel = mk_rpmsg_create_channel,
-	.release_channel = mk_rpmsg_release_channel,
-	.create_ept = mk_rpmsg_create_ept,
-	.announce_create = mk_rpmsg_announce_create,
-	.announce_destroy = mk_rpmsg_announce_destroy,
-};
 
 /* Receiving ---------------------------------------------------------------- */
 
@@ -385,37 +147,6 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 		mk_rpmsg_bad(bus, "unknown control command %u", le32_to_cpu(c.cmd));
 	}
 	mk_rpmsg_put_ept(ept);
-}
-
-/*
- * The name service (rpmsg_ns) registers a device for every announcement
- * and logs each one: a peer may create a bounded number of channels, at a
- * bounded rate, or its announcements are dropped here, before they reach
- * rpmsg_ns.
- */
-static bool mk_rpmsg_ns_admit(struct mk_rpmsg *bus, const void *data, u32 len)
-{
-	const struct rpmsg_ns_msg *msg = data;
-	bool create;
-
-	if (len != sizeof(*msg))
-		return true;	/* rpmsg_ns refuses it itself */
-	create = !(get_unaligned_le32(&msg->flags) & RPMSG_NS_DESTROY);
-	if (!__ratelimit(&bus->ns_rs)) {
-		bus->ns_refused++;
-		dev_warn_ratelimited(mk_link_device(bus->link),
-				     "peer announces channels too fast: %.32s refused\n",
-				     msg->name);
-		return false;
-	}
-	if (create && bus->nr_peer_channels >= READ_ONCE(peer_channels)) {
-		bus->ns_refused++;
-		dev_warn_ratelimited(mk_link_device(bus->link),
-				     "peer has %u channels, the most allowed: %.32s refused\n",
-				     bus->nr_peer_channels, msg->name);
-		return false;
-	}
-	return true;
 }
 
 /* Hand a message to its endpoint; returns true if the endpoint kept it. */
@@ -645,36 +376,7 @@ static const struct mk_link_ops mk_rpmsg_link_ops = {
 	.stats = mk_rpmsg_stats,
 };
 
-/* The bus of one of our rpmsg devices, or NULL for another bus's device. */
-static struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev)
-{
-	return rpdev->ops == &mk_rpmsg_dev_ops ? to_chan(rpdev)->bus : NULL;
-}
-
-/**
- * mk_rpmsg_link_of() - the link of one of our rpmsg devices
- * @rpdev: any rpmsg device
- *
- * Return: the link whose bus @rpdev is on (valid while @rpdev is), or NULL
- * if @rpdev is not on a multikernel link.
- */
-struct mk_link *mk_rpmsg_link_of(struct rpmsg_device *rpdev)
-{
-	struct mk_rpmsg *bus = mk_rpmsg_of(rpdev);
-
-	return bus ? bus->link : NULL;
-}
-
-/**
- * mk_rpmsg_from_peer() - whether a channel is a copy of one the peer announced
- * @rpdev: one of our rpmsg devices
- *
- * Return: true for the peer's channels.
- */
-bool mk_rpmsg_from_peer(struct rpmsg_device *rpdev)
-{
-	return mk_rpmsg_of(rpdev) && to_chan(rpdev)->from_peer;
-}
+/* For the typed messages --------------------------------------------------- */
 
 /**
  * mk_rpmsg_dev_bad() - drop a malformed message a channel's client received
@@ -730,6 +432,8 @@ struct mk_link *mk_rpmsg_find_link(bool (*match)(struct mk_link *link,
 	mutex_unlock(&mk_rpmsg_buses_lock);
 	return link;
 }
+
+/* The link driver --------------------------------------------------------- */
 
 static int mk_rpmsg_probe(struct mk_link *link)
 {

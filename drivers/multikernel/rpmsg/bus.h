@@ -13,15 +13,17 @@
  *		their rpmsg_device_ops, admission of the peer's
  *		announcements
  *   bus.c	the link's client: receiving, link up and down, statistics,
- *		probe and remove; the API of <mk_rpmsg.h>
+ *		probe and remove, the list of buses
  *
  * Calls the other way go through function pointers: the ops tables, the
- * link's callbacks, work items.
+ * link's callbacks, work items. The typed messages use what these files
+ * offer in mk_rpmsg.h; nothing here calls them.
  */
 #ifndef _MK_RPMSG_BUS_H
 #define _MK_RPMSG_BUS_H
 
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/hashtable.h>
 #include <linux/idr.h>
 #include <linux/list.h>
@@ -249,5 +251,14 @@ struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 					   rpmsg_rx_cb_t cb, void *priv,
 					   struct rpmsg_channel_info chinfo);
 void mk_rpmsg_unblock_dev(struct mk_rpmsg *bus, struct rpmsg_device *rpdev);
+
+/* device.c */
+struct mk_rpmsg_chan *mk_rpmsg_alloc_dev(struct mk_rpmsg *bus, u32 src, u32 dst);
+struct rpmsg_device *mk_rpmsg_add_channel(struct mk_rpmsg *bus,
+					  struct rpmsg_channel_info *chinfo,
+					  bool from_peer);
+void mk_rpmsg_unregister(struct mk_rpmsg *bus, struct device *dev);
+bool mk_rpmsg_ns_admit(struct mk_rpmsg *bus, const void *data, u32 len);
+struct mk_rpmsg *mk_rpmsg_of(struct rpmsg_device *rpdev);
 
 #endif /* _MK_RPMSG_BUS_H */
