@@ -38,6 +38,7 @@ int mk_pool_free(struct mk_pool *pool, phys_addr_t addr, size_t size);
 size_t mk_pool_avail(struct mk_pool *pool);
 size_t mk_pool_size(struct mk_pool *pool);
 phys_addr_t mk_pool_base(struct mk_pool *pool);
+bool mk_pool_contains(struct mk_pool *pool, phys_addr_t addr, u64 size);
 unsigned long mk_pool_nr_allocs(struct mk_pool *pool);
 
 struct mk_pool *mk_global_pool(void);

@@ -391,6 +391,31 @@ phys_addr_t mk_pool_base(struct mk_pool *pool)
 EXPORT_SYMBOL_GPL(mk_pool_base);
 
 /**
+ * mk_pool_contains() - whether a physical range lies wholly inside a pool
+ * @pool: the pool, or NULL
+ * @addr: first byte of the range
+ * @size: bytes of the range
+ *
+ * Computed without forming @addr + @size, so a range that would wrap
+ * around the top of the address space is outside, not inside. An empty
+ * range is inside when @addr is in [base, base + size of the pool].
+ *
+ * Context: any context.
+ * Return: true if [@addr, @addr + @size) is part of @pool's memory; false
+ * if not, or without a pool.
+ */
+bool mk_pool_contains(struct mk_pool *pool, phys_addr_t addr, u64 size)
+{
+	u64 off;
+
+	if (!pool || addr < pool->base)
+		return false;
+	off = addr - pool->base;
+	return off <= pool->size && size <= pool->size - off;
+}
+EXPORT_SYMBOL_GPL(mk_pool_contains);
+
+/**
  * mk_pool_nr_allocs() - live allocations of a pool
  * @pool: the pool
  *

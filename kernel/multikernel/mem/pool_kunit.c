@@ -101,6 +101,25 @@ static void create_bad_args(struct kunit *test)
 			-EINVAL);
 }
 
+static void pool_contains_range(struct kunit *test)
+{
+	struct mk_pool *pool = make_pool(test, SZ_1M, 12);
+
+	KUNIT_EXPECT_TRUE(test, mk_pool_contains(pool, FAKE_BASE, SZ_1M));
+	KUNIT_EXPECT_TRUE(test, mk_pool_contains(pool, FAKE_BASE + SZ_4K, SZ_1M - SZ_4K));
+	KUNIT_EXPECT_TRUE(test, mk_pool_contains(pool, FAKE_BASE + SZ_1M - 1, 1));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE - 1, 1));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE - 1, SZ_4K));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE, SZ_1M + 1));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE + SZ_1M, 1));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE + SZ_4K, SZ_1M));
+	/* A range whose end would wrap around is not inside. */
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, FAKE_BASE + SZ_4K, U64_MAX));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(pool, (phys_addr_t)-SZ_4K, SZ_8K));
+	KUNIT_EXPECT_FALSE(test, mk_pool_contains(NULL, FAKE_BASE, 1));
+	KUNIT_EXPECT_EQ(test, mk_pool_destroy(pool), 0);
+}
+
 static void alloc_bad_args(struct kunit *test)
 {
 	struct mk_pool *pool = make_pool(test, SZ_1M, 12);
@@ -288,6 +307,7 @@ static struct kunit_case mk_pool_cases[] = {
 	KUNIT_CASE(parse_valid),
 	KUNIT_CASE(parse_invalid),
 	KUNIT_CASE(create_bad_args),
+	KUNIT_CASE(pool_contains_range),
 	KUNIT_CASE(alloc_bad_args),
 	KUNIT_CASE(exhaustion),
 	KUNIT_CASE(alignment),
