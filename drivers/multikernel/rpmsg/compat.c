@@ -5,9 +5,10 @@
  * MK_MSG_IPI_COMPAT whose subtype is the IPI type; one typed-message
  * handler hands each to the callbacks registered for that type.
  *
- * Fixed on the way: unregistering a handler that is not registered is
- * refused instead of freeing it; mk_receive_map_page() maps only pages of
- * the multikernel pool, never a frame of this kernel's own memory.
+ * Unregistering a handler that is not registered is refused and logged,
+ * and frees nothing. mk_receive_map_page() maps only a page of the memory
+ * the sending instance owns, as the link it came over says: never a frame
+ * of this kernel's own memory, nor of a third instance's.
  */
 
 #define pr_fmt(fmt) "mk_ipi: " fmt

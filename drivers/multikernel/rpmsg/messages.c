@@ -465,7 +465,8 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 	size_t room;
 	int ret;
 
-	if (mtu < (ssize_t)sizeof(*out))
+	/* Negative once the link is going: then there is nobody to answer. */
+	if (mtu < 0 || (size_t)mtu < sizeof(*out))
 		return;
 	room = mtu - sizeof(*out);
 	/* One buffer per channel, reused: only its receive thread gets here. */

@@ -317,9 +317,9 @@ static int overstate(u32 type, u32 subtype, void *req, u32 len, void *resp,
 }
 
 /*
- * The response buffer is reused for every request of a bus: a handler that
- * overstates its length must send zeros, never what an earlier response
- * (or the heap) left there.
+ * The response buffer is reused for every request on a channel: a
+ * handler that overstates its length must send zeros, never what an
+ * earlier response (or the heap) left there.
  */
 static void overstated_response_sends_no_stale_memory(struct kunit *test)
 {
@@ -513,7 +513,7 @@ static void seed_ipi_api(struct kunit *test)
 	ipi_got.type = 42;
 	KUNIT_EXPECT_EQ(test, mk_receive_pfn(&ipi_got, &pfn), -EINVAL);
 	multikernel_unregister_handler(h);
-	/* The seed freed whatever it was given; this one refuses. */
+	/* A handler that is not registered is refused, and nothing freed. */
 	multikernel_unregister_handler(&bogus);
 }
 
