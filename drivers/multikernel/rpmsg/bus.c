@@ -37,6 +37,7 @@
 #define pr_fmt(fmt) "mk_rpmsg: " fmt
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/hashtable.h>
 #include <linux/idr.h>
@@ -150,12 +151,35 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 }
 
 /* Hand a message to its endpoint; returns true if the endpoint kept it. */
+/* Longest wait for a driver's probe before its first message. */
+#define MK_RPMSG_PROBE_WAIT_MS	200
+
+/*
+ * rpmsg_dev_probe() opens a device's default endpoint before the driver's
+ * probe runs, and a callback may use what the probe sets up (the drvdata
+ * of rpmsg_client_sample): a message that beats the probe would find the
+ * driver half made. The probe has returned once announce_create ran. The
+ * wait is bounded, as the probe itself may be waiting on this link.
+ */
+static void mk_rpmsg_wait_probe(struct rpmsg_endpoint *ept)
+{
+	struct device_driver *drv = READ_ONCE(ept->rpdev->dev.driver);
+	struct mk_rpmsg_chan *ch = to_chan(ept->rpdev);
+	int i;
+
+	if (!drv || to_rpmsg_driver(drv)->callback != READ_ONCE(ept->cb))
+		return;
+	for (i = 0; i < MK_RPMSG_PROBE_WAIT_MS && !READ_ONCE(ch->probed); i++)
+		usleep_range(1000, 1100);
+}
+
 static bool mk_rpmsg_deliver(struct mk_rpmsg *bus, struct rpmsg_endpoint *ept,
 			     void *data, u32 len, u32 src)
 {
 	bool kept = false;
 	int ret = 0;
 
+	mk_rpmsg_wait_probe(ept);
 	mutex_lock(&ept->cb_lock);
 	if (ept->cb) {
 		ret = ept->cb(ept->rpdev, data, len, ept->priv, src);

@@ -120,12 +120,14 @@ struct mk_rpmsg {
  * @bus: its bus
  * @from_peer: created for the peer's announcement: bind back when probed
  * @gone: unregistered (under the bus's rm_lock)
+ * @probed: its driver's probe has returned (announce_create ran)
  */
 struct mk_rpmsg_chan {
 	struct rpmsg_device rpdev;
 	struct mk_rpmsg *bus;
 	bool from_peer;
 	bool gone;
+	bool probed;
 };
 
 /**

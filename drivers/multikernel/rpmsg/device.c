@@ -284,6 +284,8 @@ static int mk_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
 
 static int mk_rpmsg_announce_create(struct rpmsg_device *rpdev)
 {
+	/* Called right after the driver's probe: its callback may run now. */
+	WRITE_ONCE(to_chan(rpdev)->probed, true);
 	return mk_rpmsg_announce(rpdev, RPMSG_NS_CREATE);
 }
 
