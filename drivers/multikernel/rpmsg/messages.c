@@ -31,7 +31,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rpmsg.h>
-#include <linux/rwsem.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -65,14 +64,6 @@ struct mk_msg_wire {
 };
 
 static_assert(sizeof(struct mk_msg_wire) == 32);
-
-struct mk_msg_handler {
-	struct list_head node;
-	u32 type;
-	mk_msg_handler_t fn;
-	mk_msg_req_handler_t req_fn;
-	void *ctx;
-};
 
 /**
  * struct mk_msg_chan - the typed-message channel of one link, while bound
@@ -108,8 +99,6 @@ struct mk_msg_waiter {
 	struct completion done;
 };
 
-static LIST_HEAD(mk_msg_handlers);
-static DECLARE_RWSEM(mk_msg_handlers_sem);
 static LIST_HEAD(mk_msg_chans);
 static DEFINE_MUTEX(mk_msg_chans_lock);
 static LIST_HEAD(mk_msg_waiters);
@@ -249,122 +238,6 @@ int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
 }
 EXPORT_SYMBOL_GPL(mk_send_message);
 
-static int mk_msg_add(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn,
-		      void *ctx)
-{
-	struct mk_msg_handler *h, *it;
-
-	if (!fn && !req_fn)
-		return -EINVAL;
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
-		return -ENOMEM;
-	h->type = type;
-	h->fn = fn;
-	h->req_fn = req_fn;
-	h->ctx = ctx;
-	down_write(&mk_msg_handlers_sem);
-	list_for_each_entry(it, &mk_msg_handlers, node) {
-		/* A type has one request handler; a handler, one registration. */
-		if (it->type == type && ((fn && it->fn == fn) || (req_fn && it->req_fn))) {
-			up_write(&mk_msg_handlers_sem);
-			kfree(h);
-			return -EEXIST;
-		}
-	}
-	list_add_tail(&h->node, &mk_msg_handlers);
-	up_write(&mk_msg_handlers_sem);
-	return 0;
-}
-
-static int mk_msg_del(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn)
-{
-	struct mk_msg_handler *h, *found = NULL;
-
-	/* Waits for every running handler: none runs after we return. */
-	down_write(&mk_msg_handlers_sem);
-	list_for_each_entry(h, &mk_msg_handlers, node) {
-		if (h->type == type && ((fn && h->fn == fn) ||
-					(req_fn && h->req_fn == req_fn))) {
-			found = h;
-			list_del(&h->node);
-			break;
-		}
-	}
-	up_write(&mk_msg_handlers_sem);
-	kfree(found);
-	return found ? 0 : -ENOENT;
-}
-
-/**
- * mk_register_msg_handler() - receive the messages of a type
- * @msg_type: the type
- * @handler: called for each message of @msg_type, with its subtype and a
- *	private copy of its payload, in the link's receive thread
- * @ctx: passed to @handler
- *
- * Several handlers may share a type; each gets every message.
- *
- * Context: process context.
- * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @handler is registered for
- * @msg_type already.
- */
-int mk_register_msg_handler(u32 msg_type, mk_msg_handler_t handler, void *ctx)
-{
-	return handler ? mk_msg_add(msg_type, handler, NULL, ctx) : -EINVAL;
-}
-EXPORT_SYMBOL_GPL(mk_register_msg_handler);
-
-/**
- * mk_unregister_msg_handler() - stop receiving the messages of a type
- * @msg_type: the type
- * @handler: the handler
- *
- * Returns when @handler is not running on any CPU; it is not called again.
- * Must not be called from a handler.
- *
- * Context: process context.
- * Return: 0, or -ENOENT if @handler was not registered for @msg_type
- * (nothing is freed).
- */
-int mk_unregister_msg_handler(u32 msg_type, mk_msg_handler_t handler)
-{
-	return handler ? mk_msg_del(msg_type, handler, NULL) : -EINVAL;
-}
-EXPORT_SYMBOL_GPL(mk_unregister_msg_handler);
-
-/**
- * mk_register_req_handler() - answer the requests of a type
- * @msg_type: the type
- * @handler: called for each request; fills @resp (up to *@resp_len bytes)
- *	and sets *@resp_len; returns 0, a negative error sent back as the
- *	status, or %MK_MSG_NO_REPLY to send nothing
- * @ctx: passed to @handler
- *
- * Context: process context.
- * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @msg_type has one already.
- */
-int mk_register_req_handler(u32 msg_type, mk_msg_req_handler_t handler,
-			    void *ctx)
-{
-	return handler ? mk_msg_add(msg_type, NULL, handler, ctx) : -EINVAL;
-}
-EXPORT_SYMBOL_GPL(mk_register_req_handler);
-
-/**
- * mk_unregister_req_handler() - stop answering the requests of a type
- * @msg_type: the type
- * @handler: the handler
- *
- * Context: process context.
- * Return: 0 or -ENOENT.
- */
-int mk_unregister_req_handler(u32 msg_type, mk_msg_req_handler_t handler)
-{
-	return handler ? mk_msg_del(msg_type, NULL, handler) : -EINVAL;
-}
-EXPORT_SYMBOL_GPL(mk_unregister_req_handler);
-
 /**
  * mk_msg_call() - send a request and wait for its response
  * @instance_id: the instance
@@ -459,9 +332,8 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 	u32 type = le32_to_cpu(in->type);
 	ssize_t mtu = rpmsg_get_mtu(rpdev->ept);
 	struct mk_msg_wire *out;
-	struct mk_msg_handler *h;
-	u32 resp_len = 0;
-	int status = -EOPNOTSUPP;
+	u32 resp_len;
+	int status;
 	size_t room;
 	int ret;
 
@@ -480,16 +352,9 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 	out = ch->resp;
 	/* A handler that overstates its length must not send stale memory. */
 	memset(out, 0, sizeof(*out) + room);
-	down_read(&mk_msg_handlers_sem);
-	list_for_each_entry(h, &mk_msg_handlers, node) {
-		if (h->type == type && h->req_fn) {
-			resp_len = room;
-			status = h->req_fn(type, le32_to_cpu(in->subtype), payload, len,
-					   out + 1, &resp_len, h->ctx);
-			break;
-		}
-	}
-	up_read(&mk_msg_handlers_sem);
+	resp_len = room;
+	status = mk_msg_dispatch_request(type, le32_to_cpu(in->subtype), payload, len,
+					 out + 1, &resp_len);
 	if (status == MK_MSG_NO_REPLY)
 		return;
 	if (status || resp_len > room)
@@ -512,7 +377,6 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 {
 	struct mk_msg_chan *ch = dev_get_drvdata(&rpdev->dev);
 	struct mk_msg_wire w;
-	struct mk_msg_handler *h;
 	u32 type, plen, flags;
 	void *payload;
 
@@ -543,11 +407,7 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 		mk_msg_request(ch, rpdev, &w, payload, plen);
 		return 0;
 	}
-	down_read(&mk_msg_handlers_sem);
-	list_for_each_entry(h, &mk_msg_handlers, node)
-		if (h->type == type && h->fn)
-			h->fn(type, le32_to_cpu(w.subtype), payload, plen, h->ctx);
-	up_read(&mk_msg_handlers_sem);
+	mk_msg_dispatch(type, le32_to_cpu(w.subtype), payload, plen);
 	return 0;
 }
 

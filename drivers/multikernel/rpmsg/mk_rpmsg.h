@@ -29,6 +29,11 @@ struct mk_link *mk_rpmsg_find_link(bool (*match)(struct mk_link *link,
 int mk_rpmsg_send_timeout(struct rpmsg_endpoint *ept, void *data, int len,
 			  long timeout);
 
+/* The typed messages' handlers (handlers.c), for messages.c. */
+void mk_msg_dispatch(u32 type, u32 subtype, void *payload, u32 len);
+int mk_msg_dispatch_request(u32 type, u32 subtype, void *payload, u32 len,
+			    void *resp, u32 *resp_len);
+
 /* The typed messages, for the seeds' IPI API. */
 int mk_msg_sender_instance(void);
 struct mk_link *mk_msg_link_get(int instance_id);
