@@ -278,10 +278,9 @@ static const struct file_operations mk_bench_fops = {
 	.llseek = default_llseek,
 };
 
-/**
- * mk_bench_debugfs_init() - create /sys/kernel/debug/multikernel/bench
- */
-void mk_bench_debugfs_init(void)
+static int __init mk_bench_debugfs_init(void)
 {
 	debugfs_create_file("bench", 0600, mk_transport_debugfs(), NULL, &mk_bench_fops);
+	return 0;
 }
+late_initcall(mk_bench_debugfs_init);

@@ -46,7 +46,6 @@
 #include <linux/multikernel/channel.h>
 #include <linux/multikernel/pool.h>
 
-#include "stream.h"
 #include "transport.h"
 #include "vring.h"
 
@@ -469,13 +468,26 @@ static int __init mk_chan_setup(char *str)
 }
 __setup("mk_channel=", mk_chan_setup);
 
+static DEFINE_MUTEX(mk_debugfs_lock);
+
 /**
  * mk_transport_debugfs() - the debugfs directory of the transport
+ *
+ * Made on first use, so the test tools' initcalls may come in any order.
  *
  * Return: /sys/kernel/debug/multikernel.
  */
 struct dentry *mk_transport_debugfs(void)
 {
+	mutex_lock(&mk_debugfs_lock);
+	if (!mk_debugfs_root) {
+		mk_debugfs_root = debugfs_lookup("multikernel", NULL);
+		if (mk_debugfs_root)
+			dput(mk_debugfs_root);	/* lives as long as debugfs */
+		else
+			mk_debugfs_root = debugfs_create_dir("multikernel", NULL);
+	}
+	mutex_unlock(&mk_debugfs_lock);
 	return mk_debugfs_root;
 }
 
@@ -490,17 +502,9 @@ static int __init mk_transport_init(void)
 		pr_err("cannot register the mk_link class (%d): no links\n", i);
 		return i;
 	}
-	mk_debugfs_root = debugfs_lookup("multikernel", NULL);
-	if (mk_debugfs_root)
-		dput(mk_debugfs_root);	/* lives as long as debugfs */
-	else
-		mk_debugfs_root = debugfs_create_dir("multikernel", NULL);
-	debugfs_create_file("attach", 0600, mk_debugfs_root, NULL, &mk_attach_fops);
+	debugfs_create_file("attach", 0600, mk_transport_debugfs(), NULL, &mk_attach_fops);
 	mk_link_panic_init();
 	mk_host_init();
-	mk_loopback_init();
-	mk_stream_debugfs_init();
-	mk_bench_debugfs_init();
 
 	for (i = 0; i < mk_chan_nr_boot; i++) {
 		if (mk_chan_parse_param(mk_chan_boot[i], &a, &why)) {

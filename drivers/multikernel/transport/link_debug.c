@@ -3,7 +3,13 @@
  * Multikernel transport: test hooks and statistics of a link end.
  */
 
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "link.h"
 
@@ -211,4 +217,122 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		n += link->ops->stats(link, link->priv, buf + n, size - n);
 	mutex_unlock(&link->client_lock);
 	return n;
+}
+
+/* Per link end debugfs: links/NAME/ */
+
+static struct dentry *mk_links_dir;
+static DEFINE_MUTEX(mk_links_dir_lock);
+
+static ssize_t mk_dbg_stats_read(struct file *f, char __user *ubuf, size_t n,
+				 loff_t *pos)
+{
+	struct mk_link *link = f->private_data;
+	char *buf;
+	ssize_t ret;
+	int len;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = mk_link_stats_show(link, buf, PAGE_SIZE);
+	ret = simple_read_from_buffer(ubuf, n, pos, buf, len);
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations mk_dbg_stats_fops = {
+	.open = simple_open,
+	.read = mk_dbg_stats_read,
+	.llseek = default_llseek,
+};
+
+static ssize_t mk_dbg_ctl_write(struct file *f, const char __user *ubuf,
+				size_t n, loff_t *pos, int what)
+{
+	struct mk_link *link = f->private_data;
+	char buf[32];
+	int i;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	strim(buf);
+	switch (what) {
+	case 0:
+		mk_link_restart(link);
+		break;
+	case 1:
+		if (!strcmp(buf, "0") || !strcmp(buf, "1"))
+			mk_link_pause_rx(link, buf[0] == '1');
+		else
+			return -EINVAL;
+		break;
+	default:
+		i = match_string(mk_fault_names, MK_NR_FAULTS, buf);
+		if (i < 0)
+			return -EINVAL;
+		mk_link_set_fault(link, i);
+		break;
+	}
+	return n;
+}
+
+static ssize_t mk_dbg_restart_write(struct file *f, const char __user *u,
+				    size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 0);
+}
+
+static ssize_t mk_dbg_pause_write(struct file *f, const char __user *u,
+				  size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 1);
+}
+
+static ssize_t mk_dbg_fault_write(struct file *f, const char __user *u,
+				  size_t n, loff_t *pos)
+{
+	return mk_dbg_ctl_write(f, u, n, pos, 2);
+}
+
+static const struct file_operations mk_dbg_restart_fops = {
+	.open = simple_open,
+	.write = mk_dbg_restart_write,
+};
+
+static const struct file_operations mk_dbg_pause_fops = {
+	.open = simple_open,
+	.write = mk_dbg_pause_write,
+};
+
+static const struct file_operations mk_dbg_fault_fops = {
+	.open = simple_open,
+	.write = mk_dbg_fault_write,
+};
+
+/**
+ * mk_link_debugfs_add() - debugfs files of a link end
+ * @link: the link
+ *
+ * Return: its directory, links/NAME.
+ */
+struct dentry *mk_link_debugfs_add(struct mk_link *link)
+{
+	struct dentry *d;
+
+	mutex_lock(&mk_links_dir_lock);
+	if (!mk_links_dir)
+		mk_links_dir = debugfs_create_dir("links", mk_transport_debugfs());
+	mutex_unlock(&mk_links_dir_lock);
+	d = debugfs_create_dir(mk_link_name(link), mk_links_dir);
+
+	debugfs_create_file("stats", 0444, d, link, &mk_dbg_stats_fops);
+	debugfs_create_file("restart", 0200, d, link, &mk_dbg_restart_fops);
+	debugfs_create_file("pause", 0200, d, link, &mk_dbg_pause_fops);
+	if (IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
+		debugfs_create_file("fault", 0200, d, link, &mk_dbg_fault_fops);
+	return d;
 }

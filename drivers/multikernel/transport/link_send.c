@@ -127,6 +127,7 @@ static int mk_link_trysendmsg(struct mk_link *link, const struct kvec *iov,
  * tx_lock; only a test with one sender sets it.
  */
 static void mk_link_tx_jitter(struct mk_link *link, unsigned long *flags)
+	__must_hold(&link->tx_lock)
 {
 	unsigned int max = READ_ONCE(link->rx_jitter_us);
 	struct mk_link *peer = link->arm_peer;

@@ -96,7 +96,6 @@ static LIST_HEAD(mk_loopback_quarantine);
 static u32 mk_loopback_nr_quarantined;
 static DEFINE_MUTEX(mk_loopback_lock);	/* both lists, the count */
 static DEFINE_IDA(mk_loopback_ida);
-static struct dentry *mk_links_dir;
 
 static void *mk_map_alias(phys_addr_t phys, u64 size)
 {
@@ -112,115 +111,6 @@ static void *mk_map_alias(phys_addr_t phys, u64 size)
 	va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
 	kvfree(pages);
 	return va;
-}
-
-/* Per link end debugfs ------------------------------------------------------ */
-
-static ssize_t mk_dbg_stats_read(struct file *f, char __user *ubuf, size_t n,
-				 loff_t *pos)
-{
-	struct mk_link *link = f->private_data;
-	char *buf;
-	ssize_t ret;
-	int len;
-
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	len = mk_link_stats_show(link, buf, PAGE_SIZE);
-	ret = simple_read_from_buffer(ubuf, n, pos, buf, len);
-	kfree(buf);
-	return ret;
-}
-
-static const struct file_operations mk_dbg_stats_fops = {
-	.open = simple_open,
-	.read = mk_dbg_stats_read,
-	.llseek = default_llseek,
-};
-
-static ssize_t mk_dbg_ctl_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos, int what)
-{
-	struct mk_link *link = f->private_data;
-	char buf[32];
-	int i;
-
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, n))
-		return -EFAULT;
-	buf[n] = '\0';
-	strim(buf);
-	switch (what) {
-	case 0:
-		mk_link_restart(link);
-		break;
-	case 1:
-		if (!strcmp(buf, "0") || !strcmp(buf, "1"))
-			mk_link_pause_rx(link, buf[0] == '1');
-		else
-			return -EINVAL;
-		break;
-	default:
-		i = match_string(mk_fault_names, MK_NR_FAULTS, buf);
-		if (i < 0)
-			return -EINVAL;
-		mk_link_set_fault(link, i);
-		break;
-	}
-	return n;
-}
-
-static ssize_t mk_dbg_restart_write(struct file *f, const char __user *u,
-				    size_t n, loff_t *pos)
-{
-	return mk_dbg_ctl_write(f, u, n, pos, 0);
-}
-
-static ssize_t mk_dbg_pause_write(struct file *f, const char __user *u,
-				  size_t n, loff_t *pos)
-{
-	return mk_dbg_ctl_write(f, u, n, pos, 1);
-}
-
-static ssize_t mk_dbg_fault_write(struct file *f, const char __user *u,
-				  size_t n, loff_t *pos)
-{
-	return mk_dbg_ctl_write(f, u, n, pos, 2);
-}
-
-static const struct file_operations mk_dbg_restart_fops = {
-	.open = simple_open,
-	.write = mk_dbg_restart_write,
-};
-
-static const struct file_operations mk_dbg_pause_fops = {
-	.open = simple_open,
-	.write = mk_dbg_pause_write,
-};
-
-static const struct file_operations mk_dbg_fault_fops = {
-	.open = simple_open,
-	.write = mk_dbg_fault_write,
-};
-
-/**
- * mk_link_debugfs_add() - debugfs files of a link end
- * @link: the link
- *
- * Return: its directory, links/NAME.
- */
-struct dentry *mk_link_debugfs_add(struct mk_link *link)
-{
-	struct dentry *d = debugfs_create_dir(mk_link_name(link), mk_links_dir);
-
-	debugfs_create_file("stats", 0444, d, link, &mk_dbg_stats_fops);
-	debugfs_create_file("restart", 0200, d, link, &mk_dbg_restart_fops);
-	debugfs_create_file("pause", 0200, d, link, &mk_dbg_pause_fops);
-	if (IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
-		debugfs_create_file("fault", 0200, d, link, &mk_dbg_fault_fops);
-	return d;
 }
 
 /* Loopbacks ---------------------------------------------------------------- */
@@ -620,28 +510,12 @@ static const struct file_operations mk_lo_ctl_fops = {
 	.write = mk_lo_ctl_write,
 };
 
-/**
- * mk_loopback_init() - create the debugfs control files
- *
- * Return: 0.
- */
-int mk_loopback_init(void)
+static int __init mk_loopback_init(void)
 {
 	struct dentry *root = mk_transport_debugfs();
 
 	debugfs_create_file("loopback", 0600, root, NULL, &mk_lo_ctl_fops);
 	debugfs_create_u32("loopback_quarantined", 0444, root, &mk_loopback_nr_quarantined);
-	mk_links_dir = debugfs_create_dir("links", root);
 	return 0;
 }
-
-/**
- * mk_loopback_exit() - destroy every loopback
- */
-void mk_loopback_exit(void)
-{
-	struct mk_loopback *lo;
-
-	while ((lo = list_first_entry_or_null(&mk_loopbacks, struct mk_loopback, node)))
-		mk_loopback_destroy(lo);
-}
+late_initcall(mk_loopback_init);

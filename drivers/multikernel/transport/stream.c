@@ -562,11 +562,10 @@ static const struct file_operations mk_stream_fops = {
 	.llseek = default_llseek,
 };
 
-/**
- * mk_stream_debugfs_init() - create /sys/kernel/debug/multikernel/stream
- */
-void mk_stream_debugfs_init(void)
+static int __init mk_stream_debugfs_init(void)
 {
 	debugfs_create_file("stream", 0600, mk_transport_debugfs(), NULL,
 			    &mk_stream_fops);
+	return 0;
 }
+late_initcall(mk_stream_debugfs_init);

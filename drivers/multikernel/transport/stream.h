@@ -64,7 +64,5 @@ int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 		  const struct mk_stream_cfg *cfg, struct mk_stream_result *res);
 int mk_stream_format(const struct mk_stream_result *res, int ret, char *buf,
 		     size_t size);
-void mk_stream_debugfs_init(void);
-void mk_bench_debugfs_init(void);
 
 #endif /* _MK_TRANSPORT_STREAM_H */

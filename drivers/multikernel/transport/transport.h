@@ -22,8 +22,6 @@ void mk_link_restart(struct mk_link *link);
 int mk_link_stats_show(struct mk_link *link, char *buf, size_t size);
 u64 mk_link_doorbells_sent(struct mk_link *link);
 
-int mk_loopback_init(void);
-void mk_loopback_exit(void);
 void *mk_loopback_region(struct mk_loopback *lo);
 unsigned int mk_loopback_set_close_timeout(unsigned int ms);
 unsigned int mk_loopback_quarantined(void);
