@@ -299,11 +299,7 @@ static struct dentry *mk_debugfs_root;
 /* A region must be our pool's memory, or not this kernel's RAM at all. */
 static bool mk_chan_region_ok(u64 addr, u64 size)
 {
-	struct mk_pool *pool = mk_global_pool();
-
-	if (pool && addr >= mk_pool_base(pool) &&
-	    addr - mk_pool_base(pool) <= mk_pool_size(pool) &&
-	    size <= mk_pool_size(pool) - (addr - mk_pool_base(pool)))
+	if (mk_pool_contains(mk_global_pool(), addr, size))
 		return true;
 	return region_intersects(addr, size, IORESOURCE_SYSTEM_RAM,
 				 IORES_DESC_NONE) == REGION_DISJOINT;
