@@ -150,7 +150,6 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
 	mk_rpmsg_put_ept(ept);
 }
 
-/* Hand a message to its endpoint; returns true if the endpoint kept it. */
 /* Longest wait for a driver's probe before its first message. */
 #define MK_RPMSG_PROBE_WAIT_MS	200
 
@@ -159,27 +158,37 @@ static void mk_rpmsg_ctrl_rx(struct mk_rpmsg *bus, u32 src, u32 dst,
  * probe runs, and a callback may use what the probe sets up (the drvdata
  * of rpmsg_client_sample): a message that beats the probe would find the
  * driver half made. The probe has returned once announce_create ran. The
- * wait is bounded, as the probe itself may be waiting on this link.
+ * wait is bounded, and taken once per endpoint, as the probe itself may be
+ * waiting on this link.
  */
-static void mk_rpmsg_wait_probe(struct rpmsg_endpoint *ept)
+static void mk_rpmsg_wait_probe(struct mk_rpmsg *bus, struct rpmsg_endpoint *ept)
 {
-	struct device_driver *drv = READ_ONCE(ept->rpdev->dev.driver);
-	struct mk_rpmsg_chan *ch = to_chan(ept->rpdev);
+	struct mk_rpmsg_ept *e = to_mept(ept);
 	int i;
 
-	if (!drv || to_rpmsg_driver(drv)->callback != READ_ONCE(ept->cb))
+	/* Acquire: what the probe set up before announce_create is seen. */
+	if (!smp_load_acquire(&e->in_probe))
 		return;
-	for (i = 0; i < MK_RPMSG_PROBE_WAIT_MS && !READ_ONCE(ch->probed); i++)
+	for (i = 0; i < MK_RPMSG_PROBE_WAIT_MS; i++) {
 		usleep_range(1000, 1100);
+		/* Acquire, as above. */
+		if (!smp_load_acquire(&e->in_probe) || READ_ONCE(e->dying))
+			return;
+	}
+	WRITE_ONCE(e->in_probe, false);
+	dev_warn_ratelimited(mk_link_device(bus->link),
+			     "endpoint %#x: its driver's probe takes over %d ms; delivering\n",
+			     ept->addr, MK_RPMSG_PROBE_WAIT_MS);
 }
 
+/* Hand a message to its endpoint; returns true if the endpoint kept it. */
 static bool mk_rpmsg_deliver(struct mk_rpmsg *bus, struct rpmsg_endpoint *ept,
 			     void *data, u32 len, u32 src)
 {
 	bool kept = false;
 	int ret = 0;
 
-	mk_rpmsg_wait_probe(ept);
+	mk_rpmsg_wait_probe(bus, ept);
 	mutex_lock(&ept->cb_lock);
 	if (ept->cb) {
 		ret = ept->cb(ept->rpdev, data, len, ept->priv, src);

@@ -120,14 +120,12 @@ struct mk_rpmsg {
  * @bus: its bus
  * @from_peer: created for the peer's announcement: bind back when probed
  * @gone: unregistered (under the bus's rm_lock)
- * @probed: its driver's probe has returned (announce_create ran)
  */
 struct mk_rpmsg_chan {
 	struct rpmsg_device rpdev;
 	struct mk_rpmsg *bus;
 	bool from_peer;
 	bool gone;
-	bool probed;
 };
 
 /**
@@ -151,6 +149,8 @@ struct mk_rpmsg_waitq {
  * @bus: its bus
  * @wq: its senders and pollers
  * @dying: being destroyed: sends fail with -EPIPE
+ * @in_probe: the default endpoint of a device whose driver's probe has
+ *	not returned yet (announce_create clears it)
  * @last_dst: where it last sent, for poll()
  */
 struct mk_rpmsg_ept {
@@ -158,6 +158,7 @@ struct mk_rpmsg_ept {
 	struct mk_rpmsg *bus;
 	struct mk_rpmsg_waitq *wq;
 	bool dying;
+	bool in_probe;
 	u32 last_dst;
 };
 

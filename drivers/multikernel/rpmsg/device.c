@@ -284,8 +284,12 @@ static int mk_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
 
 static int mk_rpmsg_announce_create(struct rpmsg_device *rpdev)
 {
-	/* Called right after the driver's probe: its callback may run now. */
-	WRITE_ONCE(to_chan(rpdev)->probed, true);
+	/*
+	 * Called right after the driver's probe, for a device with a default
+	 * endpoint only: its callback may run now. Release: what the probe
+	 * set up is seen before the flag.
+	 */
+	smp_store_release(&to_mept(rpdev->ept)->in_probe, false);
 	return mk_rpmsg_announce(rpdev, RPMSG_NS_CREATE);
 }
 

@@ -206,6 +206,9 @@ struct rpmsg_endpoint *mk_rpmsg_create_ept(struct rpmsg_device *rpdev,
 	e->ept.priv = priv;
 	e->ept.ops = &mk_rpmsg_ept_ops;
 	e->bus = bus;
+	/* rpmsg_dev_probe() makes the default endpoint before the probe. */
+	e->in_probe = rpdev->dev.driver && !rpdev->ept &&
+		      to_rpmsg_driver(rpdev->dev.driver)->callback == cb;
 
 	mutex_lock(&bus->lock);
 	if (chinfo.src == RPMSG_ADDR_ANY)

@@ -380,9 +380,9 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 	u32 type, plen, flags;
 	void *payload;
 
-	/* Only on the channel probe accepted as ours. */
+	/* Only on the channel probe accepted as ours; the bus counts it lost. */
 	if (!ch)
-		return 0;
+		return -ENODEV;
 	/* @data is the bus's private copy: safe to validate and use. */
 	if (len < sizeof(w)) {
 		mk_rpmsg_dev_bad(rpdev, "typed message of %d bytes", len);

@@ -3,7 +3,8 @@
  * What the parts of the mk_rpmsg module offer each other: the bus (bus.h
  * holds its internals) to its client the typed messages, the typed
  * messages to the seeds' IPI API, and both to the module's init. Every
- * dependency is one way: compat.c -> messages.c -> the bus.
+ * dependency is one way: compat.c -> messages.c -> the bus (compat.c
+ * also asks the transport what memory a sender may name).
  */
 #ifndef _MK_RPMSG_INTERNAL_H
 #define _MK_RPMSG_INTERNAL_H
