@@ -294,7 +294,6 @@ struct mk_chan {
 static LIST_HEAD(mk_chans);
 static DEFINE_MUTEX(mk_chans_lock);
 static int mk_chan_next_id;
-static struct dentry *mk_debugfs_root;
 
 /* A region must be our pool's memory, or not this kernel's RAM at all. */
 static bool mk_chan_region_ok(u64 addr, u64 size)
@@ -464,29 +463,6 @@ static int __init mk_chan_setup(char *str)
 }
 __setup("mk_channel=", mk_chan_setup);
 
-static DEFINE_MUTEX(mk_debugfs_lock);
-
-/**
- * mk_transport_debugfs() - the debugfs directory of the transport
- *
- * Made on first use, so the test tools' initcalls may come in any order.
- *
- * Return: /sys/kernel/debug/multikernel.
- */
-struct dentry *mk_transport_debugfs(void)
-{
-	mutex_lock(&mk_debugfs_lock);
-	if (!mk_debugfs_root) {
-		mk_debugfs_root = debugfs_lookup("multikernel", NULL);
-		if (mk_debugfs_root)
-			dput(mk_debugfs_root);	/* lives as long as debugfs */
-		else
-			mk_debugfs_root = debugfs_create_dir("multikernel", NULL);
-	}
-	mutex_unlock(&mk_debugfs_lock);
-	return mk_debugfs_root;
-}
-
 static int __init mk_transport_init(void)
 {
 	struct mk_chan_attach a;
@@ -500,7 +476,6 @@ static int __init mk_transport_init(void)
 	}
 	debugfs_create_file("attach", 0600, mk_transport_debugfs(), NULL, &mk_attach_fops);
 	mk_link_panic_init();
-	mk_host_init();
 
 	for (i = 0; i < mk_chan_nr_boot; i++) {
 		if (mk_chan_parse_param(mk_chan_boot[i], &a, &why)) {

@@ -80,6 +80,7 @@ static void mk_poll_db_unbind(struct mk_link *link, void *cookie)
 
 const struct mk_doorbell_ops mk_doorbell_poll = {
 	.name = "poll",
+	.polled = true,
 	.target = mk_poll_db_target,
 	.ring = mk_poll_db_ring,
 	.bind = mk_poll_db_bind,

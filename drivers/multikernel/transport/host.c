@@ -124,8 +124,12 @@ static struct mk_host_chan *mk_host_create(struct mk_instance *inst,
 		ret = PTR_ERR(c->link);
 		goto unmap;
 	}
-	/* The CPU mk_link_open() took: it has a target. */
-	mk_doorbell_default()->target(cpu, &c->db_target);
+	/* The CPU mk_link_open() took, with the backend it took: it has a target. */
+	ret = mk_doorbell_default()->target(cpu, &c->db_target);
+	if (ret) {
+		mk_link_close(c->link);
+		goto unmap;
+	}
 	mk_link_set_peer_instance(c->link, c->instance);
 	c->dbg = mk_link_debugfs_add(c->link);
 	if (index == 0 && IS_ENABLED(CONFIG_MULTIKERNEL_RPMSG))
@@ -242,10 +246,10 @@ static struct notifier_block mk_host_nb = {
 	.notifier_call = mk_host_event,
 };
 
-/**
- * mk_host_init() - follow the instances this kernel starts
- */
-void mk_host_init(void)
+/* Follow the instances this kernel starts. */
+static int __init mk_host_init(void)
 {
 	mk_instance_register_notifier(&mk_host_nb);
+	return 0;
 }
+late_initcall(mk_host_init);

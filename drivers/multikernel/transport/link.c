@@ -329,8 +329,16 @@ static bool mk_link_handshake(struct mk_link *link)
 					    link->name, feat, max);
 			return false;
 		}
+		/* Neither end would ring the other the way it is listening. */
+		if (!(feat & MK_CHAN_F_POLLED) != !link->db->polled) {
+			pr_warn_ratelimited("%s: the peer %s, this end uses the %s doorbell: cannot use it\n",
+					    link->name, feat & MK_CHAN_F_POLLED ?
+					    "polls" : "takes doorbell interrupts",
+					    link->db->name);
+			return false;
+		}
 		WRITE_ONCE(link->me->features_accepted,
-			   cpu_to_le64(feat & MK_LINK_FEATURES));
+			   cpu_to_le64(feat & (MK_LINK_FEATURES | MK_CHAN_F_POLLED)));
 		link->peer_beats = feat & MK_CHAN_F_HEARTBEAT;
 		spin_lock_irqsave(&link->tx_lock, flags);
 		WRITE_ONCE(link->mtu, min(link->dir_tx.max_msg, max));

@@ -21,6 +21,7 @@
 #include "transport.h"
 #include "vring.h"
 
+/* Always offered; MK_CHAN_F_POLLED is the backend's. */
 #define MK_LINK_FEATURES	(MK_CHAN_F_EVENT_IDX | MK_CHAN_F_HEARTBEAT)
 
 /* Bits of struct mk_link's @kick. */

@@ -219,6 +219,30 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 	return n;
 }
 
+static struct dentry *mk_debugfs_root;
+static DEFINE_MUTEX(mk_debugfs_lock);
+
+/**
+ * mk_transport_debugfs() - the debugfs directory of the transport
+ *
+ * Made on first use, so the test tools' initcalls may come in any order.
+ *
+ * Return: /sys/kernel/debug/multikernel.
+ */
+struct dentry *mk_transport_debugfs(void)
+{
+	mutex_lock(&mk_debugfs_lock);
+	if (!mk_debugfs_root) {
+		mk_debugfs_root = debugfs_lookup("multikernel", NULL);
+		if (mk_debugfs_root)
+			dput(mk_debugfs_root);	/* lives as long as debugfs */
+		else
+			mk_debugfs_root = debugfs_create_dir("multikernel", NULL);
+	}
+	mutex_unlock(&mk_debugfs_lock);
+	return mk_debugfs_root;
+}
+
 /* Per link end debugfs: links/NAME/ */
 
 static struct dentry *mk_links_dir;

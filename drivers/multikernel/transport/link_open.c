@@ -181,7 +181,8 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 	link->state = MK_CHAN_DOWN;
 	WRITE_ONCE(link->me->doorbell, cpu_to_le32(target));
 	WRITE_ONCE(link->me->max_msg, cpu_to_le32(link->dir_rx.max_msg));
-	WRITE_ONCE(link->me->features_offered, cpu_to_le64(MK_LINK_FEATURES));
+	WRITE_ONCE(link->me->features_offered,
+		   cpu_to_le64(MK_LINK_FEATURES | (db->polled ? MK_CHAN_F_POLLED : 0)));
 	WRITE_ONCE(link->me->features_accepted, 0);
 
 	thread = kthread_create(mk_link_thread, link, "mk_link/%s", link->name);
@@ -236,6 +237,7 @@ void mk_link_close(struct mk_link *link)
 {
 	/* Never up again; then no thread, no doorbell, no heartbeat. */
 	WRITE_ONCE(link->closing, true);
+	WRITE_ONCE(link->arm_peer, NULL);
 	spin_lock(&mk_links_lock);
 	list_del(&link->node);
 	spin_unlock(&mk_links_lock);

@@ -123,8 +123,10 @@ static int mk_link_trysendmsg(struct mk_link *link, const struct kvec *iov,
 /*
  * Test hooks, between looking for room and asking to be rung for it: a
  * random delay, and the peer completing everything just then (which no
- * doorbell will announce: we have not asked yet). The second drops
- * tx_lock; only a test with one sender sets it.
+ * doorbell will announce: we have not asked yet). A peer kernel can do
+ * that at any time, our lock or not; the hook makes it happen on demand,
+ * and to wait for it, it drops tx_lock: only a KUnit test with one sender
+ * in process context sets it (mk_link_hold_arm()), with both ends alive.
  */
 static void mk_link_tx_jitter(struct mk_link *link, unsigned long *flags)
 	__must_hold(&link->tx_lock)

@@ -35,12 +35,4 @@ void mk_link_hold_arm(struct mk_link *link, struct mk_link *peer);
 u64 mk_link_stat(struct mk_link *link, const char *name);
 void mk_link_panic_init(void);
 
-#ifdef CONFIG_MULTIKERNEL_INSTANCES
-void mk_host_init(void);
-#else
-static inline void mk_host_init(void)
-{
-}
-#endif
-
 #endif /* _MK_TRANSPORT_INTERNAL_H */

@@ -611,10 +611,10 @@ static void no_heartbeat_offered_stays_up(struct kunit *test)
 	struct mk_loopback *lo = make_lo(test);
 	struct mk_chan_hdr *h = mk_loopback_region(lo);
 	struct mk_link *a = mk_loopback_end(lo, 0);
-	u64 resets;
+	u64 resets, f = le64_to_cpu(READ_ONCE(h->side[1].features_offered));
 
 	/* b, as a peer without the feature would, offers no heartbeat. */
-	WRITE_ONCE(h->side[1].features_offered, cpu_to_le64(MK_CHAN_F_EVENT_IDX));
+	WRITE_ONCE(h->side[1].features_offered, cpu_to_le64(f & ~MK_CHAN_F_HEARTBEAT));
 	rejoin(test, lo);
 	resets = mk_link_stat(a, "resets");
 	mk_link_set_timers(50, 300);
@@ -625,6 +625,27 @@ static void no_heartbeat_offered_stays_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_link_stat(a, "resets"), resets);
 	mk_link_freeze(mk_loopback_end(lo, 1), false);
 	mk_link_set_timers(100, 5000);
+	mk_loopback_destroy(lo);
+}
+
+/*
+ * A peer whose doorbell backend is of the other kind (it polls where this
+ * end takes interrupts, or the reverse) would never be woken by us, nor
+ * wake us: the link stays down until the two agree.
+ */
+static void mismatched_backends_refused(struct kunit *test)
+{
+	struct mk_loopback *lo = make_lo(test);
+	struct mk_chan_hdr *h = mk_loopback_region(lo);
+	struct mk_link *a = mk_loopback_end(lo, 0);
+	u64 f = le64_to_cpu(READ_ONCE(h->side[1].features_offered));
+
+	WRITE_ONCE(h->side[1].features_offered, cpu_to_le64(f ^ MK_CHAN_F_POLLED));
+	mk_link_restart(mk_loopback_end(lo, 1));
+	msleep(1500);
+	KUNIT_EXPECT_FALSE(test, mk_link_is_up(a));
+	WRITE_ONCE(h->side[1].features_offered, cpu_to_le64(f));
+	KUNIT_EXPECT_TRUE(test, wait_for(both_up, lo, 10000));
 	mk_loopback_destroy(lo);
 }
 
@@ -915,6 +936,7 @@ static struct kunit_case mk_transport_cases[] = {
 	KUNIT_CASE_SLOW(corruption_resets_and_recovers),
 	KUNIT_CASE(heartbeat_stop_takes_link_down),
 	KUNIT_CASE(no_heartbeat_offered_stays_up),
+	KUNIT_CASE(mismatched_backends_refused),
 	KUNIT_CASE(peer_doorbell_outside_its_cpus),
 	KUNIT_CASE(host_destroy_waits_for_peer),
 	KUNIT_CASE(host_destroy_quarantines_silent_peer),

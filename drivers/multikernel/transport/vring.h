@@ -159,7 +159,19 @@ void mkv_rx_consume(struct mkv_rx *rx);
 bool mkv_rx_publish(struct mkv_rx *rx);
 bool mkv_rx_arm(struct mkv_rx *rx);
 
+#if defined(__KERNEL__) && !defined(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION)
+static inline bool mkv_tx_corrupt(struct mkv_tx *tx, enum mk_fault f, u64 region_size)
+{
+	return false;
+}
+
+static inline bool mkv_rx_corrupt(struct mkv_rx *rx, enum mk_fault f)
+{
+	return false;
+}
+#else
 bool mkv_tx_corrupt(struct mkv_tx *tx, enum mk_fault f, u64 region_size);
 bool mkv_rx_corrupt(struct mkv_rx *rx, enum mk_fault f);
+#endif
 
 #endif /* _MK_TRANSPORT_VRING_H */

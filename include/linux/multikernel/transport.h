@@ -63,6 +63,9 @@ struct mk_link_driver {
  * struct mk_doorbell_ops - a doorbell backend: how the two ends of a link
  *	notify each other
  * @name: the backend's name, for logs and stats
+ * @polled: the backend takes no interrupt: each end looks by itself, and
+ *	rings do nothing. Published (%MK_CHAN_F_POLLED), so that two ends
+ *	with different kinds of backend refuse each other
  * @target: the value under which this kernel's @cpu is rung. A link end
  *	publishes its own in the region and accepts the peer's only if it is
  *	the target of one of the peer's CPUs. Returns 0 or -EINVAL.
@@ -79,6 +82,7 @@ struct mk_link_driver {
  */
 struct mk_doorbell_ops {
 	const char *name;
+	bool polled;
 	int (*target)(unsigned int cpu, u32 *target);
 	int (*ring)(u32 target);
 	int (*bind)(struct mk_link *link, unsigned int cpu, void **cookie);

@@ -46,7 +46,9 @@
 /* Feature bits (mk_chan_side.features_*). */
 #define MK_CHAN_F_EVENT_IDX	(1ULL << 0)	/* required */
 #define MK_CHAN_F_HEARTBEAT	(1ULL << 1)	/* peer beats; stop = dead */
-#define MK_CHAN_F_ALL		(MK_CHAN_F_EVENT_IDX | MK_CHAN_F_HEARTBEAT)
+#define MK_CHAN_F_POLLED	(1ULL << 2)	/* never rung: looks by itself */
+#define MK_CHAN_F_ALL		(MK_CHAN_F_EVENT_IDX | MK_CHAN_F_HEARTBEAT | \
+				 MK_CHAN_F_POLLED)
 
 /**
  * struct mk_chan_dir - geometry of one direction, written by the creator
