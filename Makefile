@@ -9,6 +9,7 @@
 #                       whose name matches GLOB (shell pattern)
 #   make lint       checkpatch --strict, sparse (C=2) and W=1 on our code
 #   make kcsan      the data-race boot (KCSAN, PREEMPT=y) at full scale
+#   make preempt    the main boot on the test kernel with PREEMPT=y
 #   make demo       two kernels: start a second one on CPU 3, stream to it
 #   make bench      the benchmark on the kernel without debugging
 #   make fuzz       a long fuzz run of the vring engine (FUZZ_TIME=seconds)
@@ -21,7 +22,7 @@ BOOTS := $(filter-out bin demo kcsan,$(notdir $(patsubst %/,%,$(wildcard tests/v
 T ?=
 
 .PHONY: all deps build initramfs check vm-tests lint lint-results \
-	userspace-results kcsan-results kcsan fuzz bench demo clean
+	userspace-results kcsan-results kcsan preempt fuzz bench demo clean
 
 all: build
 
@@ -57,6 +58,14 @@ kcsan: deps
 	@$(S)/mkinitramfs.sh kcsan
 	@MK_VM_APPEND="kunit.filter=speed>very_slow mktest.flow_seconds=10" $(S)/vm-run.sh -c kcsan -t 3600 kcsan
 	@$(S)/ktap.py $(CACHE)/runs/kcsan
+
+# The main boot on the fully preemptible test kernel (its results replace
+# the last main boot's in $(CACHE)/runs/main).
+preempt: deps
+	@$(S)/kbuild.sh preempt
+	@$(S)/mkinitramfs.sh preempt
+	@$(S)/vm-run.sh -c preempt $(if $(T),-f '$(T)') -t 2400 main || true
+	@$(S)/ktap.py $(CACHE)/runs/main
 
 lint-results: build
 	@$(S)/lint.sh --ktap $(CACHE)/runs/lint

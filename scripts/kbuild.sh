@@ -21,7 +21,12 @@ mkdir -p "$MK_CACHE" "$BUILD"
 "$MK_ROOT/scripts/prepare-tree.sh"
 
 # 4. Configuration ------------------------------------------------------------
-frags=("$MK_ROOT/scripts/config/base.config" "$MK_ROOT/scripts/config/$CFG.config")
+# A fragment may start from another: a line "# include: NAME" merges
+# NAME.config before it.
+frags=("$MK_ROOT/scripts/config/base.config")
+inc=$(sed -n 's/^# include: *//p' "$MK_ROOT/scripts/config/$CFG.config")
+[ -z "$inc" ] || frags+=("$MK_ROOT/scripts/config/$inc.config")
+frags+=("$MK_ROOT/scripts/config/$CFG.config")
 cfg_sum=$(cat "${frags[@]}" "$MK_SRC/.mk-hooks" | sha256sum | cut -d' ' -f1)
 MAKE=(make -C "$MK_SRC" O="$BUILD" -j"$MK_JOBS" -s
       CC="ccache gcc" HOSTCC="ccache gcc"
