@@ -106,6 +106,27 @@ static inline void on_signal(int sig)
 	(void)sig;
 }
 
+/* Run one stream command; returns the kernel's result text. */
+static inline int stream(const char *cmd, char *out, size_t size)
+{
+	int fd = open(DBG "stream", O_RDWR);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	n = pread(fd, out, size - 1, 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}
+
 /* Link ends in debugfs ------------------------------------------------------ */
 
 /* The debugfs stats of link end @end into @buf; as get(). */

@@ -61,7 +61,6 @@ static const struct mk_chan_geometry mk_host_geometry = {
  * @size: its size
  * @map: our mapping of it
  * @link: side 0
- * @db_target: where the instance rings us
  * @dbg: its debugfs directory
  */
 struct mk_host_chan {
@@ -73,7 +72,6 @@ struct mk_host_chan {
 	u64 size;
 	void *map;
 	struct mk_link *link;
-	u32 db_target;
 	struct dentry *dbg;
 };
 
@@ -122,12 +120,6 @@ static struct mk_host_chan *mk_host_create(struct mk_instance *inst,
 	c->link = mk_link_open(name, c->map, c->size, 0, cpu, NULL, NULL);
 	if (IS_ERR(c->link)) {
 		ret = PTR_ERR(c->link);
-		goto unmap;
-	}
-	/* The CPU mk_link_open() took, with the backend it took: it has a target. */
-	ret = mk_doorbell_default()->target(cpu, &c->db_target);
-	if (ret) {
-		mk_link_close(c->link);
 		goto unmap;
 	}
 	mk_link_set_peer_instance(c->link, c->instance);
@@ -186,7 +178,8 @@ static int mk_host_prepare(struct mk_instance *inst)
 		mk_link_set_peer_memory(c->link, mk_pool_base(c->pool),
 					mk_pool_size(c->pool));
 		ret = mk_instance_add_param(inst, "mk_channel=%llu@%#llx,db=%#x%s",
-					    c->size, (u64)c->phys, c->db_target,
+					    c->size, (u64)c->phys,
+					    mk_link_doorbell_target(c->link),
 					    i ? ",raw" : "");
 	}
 	/* Both ends of a channel ring the same way. */

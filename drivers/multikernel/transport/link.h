@@ -89,6 +89,7 @@ struct mk_link_stats {
  * @cpu: CPU that takes our doorbells
  * @db: the doorbell backend
  * @db_cookie: what its @bind gave us
+ * @db_target: where the peer rings us, as published in our side block
  * @peer_db: where we ring the peer, once @peer_db_ok
  * @peer_db_ok: @peer_db is a target we accepted (or pinned): ring it
  * @peer_db_pinned: @peer_db came from our configuration, not the region
@@ -156,6 +157,7 @@ struct mk_link {
 	int cpu;
 	const struct mk_doorbell_ops *db;
 	void *db_cookie;
+	u32 db_target;
 	u32 peer_db;
 	bool peer_db_ok;
 	bool peer_db_pinned;

@@ -106,6 +106,21 @@ bool mk_link_in_receiver(struct mk_link *link)
 EXPORT_SYMBOL_GPL(mk_link_in_receiver);
 
 /**
+ * mk_link_doorbell_target() - where the peer rings this end
+ * @link: the link
+ *
+ * The target of the CPU given to mk_link_open(), under the link's doorbell
+ * backend, as this end publishes it; for a peer to pin (mk_channel=...,db=).
+ *
+ * Return: the target.
+ */
+u32 mk_link_doorbell_target(struct mk_link *link)
+{
+	return link->db_target;
+}
+EXPORT_SYMBOL_GPL(mk_link_doorbell_target);
+
+/**
  * mk_link_rx_max() - largest message the peer may send us
  * @link: the link
  *

@@ -179,6 +179,7 @@ struct mk_link *mk_link_open(const char *name, void *region, u64 size,
 
 	/* Our rings stay untouched until the handshake says it is safe. */
 	link->state = MK_CHAN_DOWN;
+	link->db_target = target;
 	WRITE_ONCE(link->me->doorbell, cpu_to_le32(target));
 	WRITE_ONCE(link->me->max_msg, cpu_to_le32(link->dir_rx.max_msg));
 	WRITE_ONCE(link->me->features_offered,

@@ -135,6 +135,7 @@ void mk_link_detach_client(struct mk_link *link);
 bool mk_link_is_up(struct mk_link *link);
 size_t mk_link_mtu(struct mk_link *link);
 size_t mk_link_rx_max(struct mk_link *link);
+u32 mk_link_doorbell_target(struct mk_link *link);
 const char *mk_link_name(struct mk_link *link);
 struct device *mk_link_device(struct mk_link *link);
 void mk_link_set_drvdata(struct mk_link *link, void *data);

@@ -17,27 +17,6 @@
 #include "ktap.h"
 #include "mkvm.h"
 
-/* Run one stream command; returns the kernel's result text. */
-static int stream(const char *cmd, char *out, size_t size)
-{
-	int fd = open(DBG "stream", O_RDWR);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, strlen(cmd)) < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	n = pread(fd, out, size - 1, 0);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	out[n] = '\0';
-	return 0;
-}
-
 static int stream_ok(const char *cmd, long long count)
 {
 	char out[1024];

@@ -42,16 +42,9 @@ static long long mkd_total(void)
 static int stream_ok(const char *cmd, long long count)
 {
 	char out[1024];
-	int fd = open(DBG "stream", O_RDWR);
-	ssize_t n = -1;
 
-	if (fd >= 0 && write(fd, cmd, strlen(cmd)) > 0)
-		n = pread(fd, out, sizeof(out) - 1, 0);
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
+	if (stream(cmd, out, sizeof(out)))
 		return 0;
-	out[n] = '\0';
 	printf("# %s: %lld msgs/s, %lld MB/s\n", cmd, field(out, "msgs_per_s"),
 	       field(out, "mb_per_s"));
 	return field(out, "status") == 0 && field(out, "errors") == 0 &&
