@@ -4,15 +4,21 @@
  * that drivers/multikernel/transport/vring.[ch] use, so that the very same
  * file builds here for unit tests, sanitizers and fuzzing.
  *
- * READ_ONCE()/WRITE_ONCE() are volatile accesses, the barriers and
- * smp_load_acquire()/smp_store_release() are __atomic builtins.
+ * READ_ONCE()/WRITE_ONCE() are relaxed __atomic loads and stores, the
+ * barriers are __atomic fences and smp_load_acquire()/smp_store_release()
+ * acquire loads and release stores. Relaxed atomics are what the kernel's
+ * volatile accesses give in practice: each is one access of the whole
+ * object, neither torn, nor repeated, nor left out. They also give the
+ * fences a meaning in C11, where a fence orders only around atomic
+ * accesses: READ_ONCE() then smp_rmb() is an acquire, smp_wmb() then
+ * WRITE_ONCE() a release.
  *
  * Under ThreadSanitizer, which does not model fences, READ_ONCE() is an
- * acquire load and WRITE_ONCE() a relaxed store instead. The engine reads an
- * index with READ_ONCE() and then orders what follows with smp_rmb(): an
- * acquire in effect, which TSan would otherwise not see, reporting every
- * payload read as a race. Only smp_store_release() releases, so what TSan
- * sees synchronised is exactly what the engine synchronises.
+ * acquire load instead. The engine reads an index with READ_ONCE() and then
+ * orders what follows with smp_rmb(): an acquire in effect, which TSan would
+ * otherwise not see, reporting every payload read as a race. Only
+ * smp_store_release() releases, so what TSan sees synchronised is exactly
+ * what the engine synchronises.
  */
 #ifndef _MKV_USER_H
 #define _MKV_USER_H
@@ -56,22 +62,45 @@ typedef int64_t s64;
 #endif
 #endif
 
+/* The __atomic builtins take integer and pointer objects: so do the engine's uses. */
 #ifdef MKV_TSAN
-#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
-#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+#define MKV_READ_ONCE_ORDER	__ATOMIC_ACQUIRE
 #else
-#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, val)					\
-	do {							\
-		*(volatile __typeof__(x) *)&(x) = (val);	\
-	} while (0)
+#define MKV_READ_ONCE_ORDER	__ATOMIC_RELAXED
 #endif
+#define READ_ONCE(x)		__atomic_load_n(&(x), MKV_READ_ONCE_ORDER)
+#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
-/* The kernel's barriers and their C11 equivalents (on x86: mfence, none, none). */
+/*
+ * The kernel's barriers as C11 fences, each ordering at least what the
+ * kernel's orders.
+ */
+
+/*
+ * smp_mb(): a sequentially consistent fence, mfence or a locked instruction
+ * on x86 as in the kernel. It orders earlier stores before later loads,
+ * which the engine needs between publishing its own index and reading the
+ * peer's event index.
+ */
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/*
+ * smp_rmb(): an acquire fence, no instruction on x86 (loads are not
+ * reordered with loads there), only a compiler barrier. It orders earlier
+ * loads before every later access, more than the kernel's read barrier.
+ */
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+
+/*
+ * smp_wmb(): a release fence, no instruction on x86 either. It orders every
+ * earlier access before later stores, more than the kernel's write barrier.
+ */
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+
+/* smp_store_release(): a release store, as the kernel's; a plain move on x86. */
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/* smp_load_acquire(): an acquire load, as the kernel's; a plain move on x86. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 #define likely(x)		__builtin_expect(!!(x), 1)
