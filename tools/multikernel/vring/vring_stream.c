@@ -151,7 +151,7 @@ static void write_msg(u8 *buf, u32 len, u64 seq)
 }
 
 static void note_error(struct end_stats *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 
 static void note_error(struct end_stats *st, const char *fmt, ...)
 {
