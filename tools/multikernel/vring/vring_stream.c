@@ -17,7 +17,6 @@
  * KTAP results on stdout; figures as KTAP comments.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -177,14 +176,15 @@ static void check_msg(struct end *e, const u8 *buf, u32 len, u64 *expect)
 		/* A different message: lost, duplicated or out of order. */
 		seq = le64toh(hdr[0]);
 		e->st->seq_errors++;
-		note_error(e->st, "message %" PRIu64 ": got sequence %" PRIu64 " (%u bytes)",
-			   *expect, n >= 8 ? seq : UINT64_MAX, len);
+		note_error(e->st, "message %llu: got sequence %llu (%u bytes)",
+			   (unsigned long long)*expect,
+			   (unsigned long long)(n >= 8 ? seq : UINT64_MAX), len);
 		if (n >= 8)
 			*expect = seq;
 	} else if (len != msg_len(e->o, *expect) || memcmp(hdr, want, n)) {
 		e->st->corrupt++;
-		note_error(e->st, "message %" PRIu64 ": %u bytes (expected %u), checksum %s",
-			   *expect, len, msg_len(e->o, *expect),
+		note_error(e->st, "message %llu: %u bytes (expected %u), checksum %s",
+			   (unsigned long long)*expect, len, msg_len(e->o, *expect),
 			   memcmp(hdr, want, n) ? "wrong" : "right");
 	}
 	(*expect)++;
@@ -287,8 +287,8 @@ static void *sender(void *arg)
 			if (!mkv_tx_inflight(&e->tx)) {
 				/* Reclaiming or waiting cannot help: a livelock. */
 				e->st->idle_refusals++;
-				note_error(e->st, "no room for message %" PRIu64
-					   " (%u bytes) with nothing in flight", seq, len);
+				note_error(e->st, "no room for message %llu (%u bytes) %s",
+					   (unsigned long long)seq, len, "with nothing in flight");
 				give_up(e);
 				return NULL;
 			}
@@ -376,7 +376,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void usage(const char *prog)
+static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-n COUNT] [-s SIZE | -m MAX] [-r NUM] [-b BYTES] [-B TXBATCH]\n"
@@ -403,7 +403,7 @@ static u64 number(const char *s, const char *prog)
 	unsigned long long v = strtoull(s, &end, 0);
 
 	if (end == s)
-		usage(prog);
+		print_usage(prog);
 	if (*end == 'k' || *end == 'K')
 		v <<= 10;
 	else if (*end == 'm' || *end == 'M')
@@ -417,21 +417,21 @@ static void report(const struct opts *o, struct shared *sh, double secs,
 	const struct end_stats *t = &sh->tx, *r = &sh->rx;
 	double n = r->messages ? (double)r->messages : 1;
 
-	ktap_comment("%" PRIu64 " messages of %s%u bytes, ring %u, payload area %" PRIu64
-		     " bytes, %s, %d mapping%s", o->count, o->fixed ? "" : "1..",
-		     o->fixed ? o->fixed : o->max, o->num, o->data_size,
+	ktap_comment("%llu messages of %s%u bytes, ring %u, payload area %llu bytes, %s, %d %s",
+		     (unsigned long long)o->count, o->fixed ? "" : "1..",
+		     o->fixed ? o->fixed : o->max, o->num, (unsigned long long)o->data_size,
 		     o->threads ? "two threads" : "two processes", o->views,
-		     o->views > 1 ? "s" : "");
-	ktap_comment("views: sender %#" PRIx64 ", receiver %#" PRIx64,
-		     sh->sender_view, sh->receiver_view);
+		     o->views > 1 ? "mappings" : "mapping");
+	ktap_comment("views: sender %#llx, receiver %#llx",
+		     (unsigned long long)sh->sender_view, (unsigned long long)sh->receiver_view);
 	ktap_comment("%.3f s: %.0f msgs/s, %.1f MB/s (average %.1f bytes)", secs,
 		     r->messages / secs, r->bytes / secs / 1e6, r->bytes / n);
-	ktap_comment("doorbells per message: sender->receiver %.5f (%" PRIu64
-		     "), receiver->sender %.5f (%" PRIu64 ")",
-		     t->doorbells / n, t->doorbells, r->doorbells / n, r->doorbells);
-	ktap_comment("sleeps: sender %" PRIu64 " (woken by a doorbell %" PRIu64
-		     "), receiver %" PRIu64 " (%" PRIu64 ")",
-		     t->sleeps, t->wakeups, r->sleeps, r->wakeups);
+	ktap_comment("doorbells per message: %s %.5f (%llu), %s %.5f (%llu)",
+		     "sender->receiver", t->doorbells / n, (unsigned long long)t->doorbells,
+		     "receiver->sender", r->doorbells / n, (unsigned long long)r->doorbells);
+	ktap_comment("sleeps: sender %llu (woken by a doorbell %llu), receiver %llu (%llu)",
+		     (unsigned long long)t->sleeps, (unsigned long long)t->wakeups,
+		     (unsigned long long)r->sleeps, (unsigned long long)r->wakeups);
 	if (t->first_error[0])
 		ktap_comment("sender: %s", t->first_error);
 	if (r->first_error[0])
@@ -508,20 +508,20 @@ int main(int argc, char **argv)
 			o.lose = v;
 			break;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 		}
 	}
 	if (!o.max || !o.tx_batch || !o.rx_batch || o.views < 1 || o.views > 2 ||
 	    (o.views == 1 && !o.threads))
-		usage(argv[0]);
+		print_usage(argv[0]);
 
 	ktap_start(8);
 	mkv_dir_place(&d, sizeof(struct mk_chan_hdr), o.num, o.data_size,
 		      o.fixed ? o.fixed : o.max);
 	size = d.data_off + d.data_size;
 	if (mkv_dir_check(&d, size, sizeof(struct mk_chan_hdr))) {
-		ktap_comment("bad geometry: ring %u, area %" PRIu64 ", max message %u",
-			     o.num, o.data_size, d.max_msg);
+		ktap_comment("bad geometry: ring %u, area %llu, max message %u",
+			     o.num, (unsigned long long)o.data_size, d.max_msg);
 		return 2;
 	}
 	o.data_size = d.data_size;
@@ -547,12 +547,17 @@ int main(int argc, char **argv)
 	va[size - 1] = 0x5a;
 	views_ok = o.views == 1 || (va != vb && vb[size - 1] == 0x5a);
 
-	tx_end.o = rx_end.o = &o;
-	tx_end.sh = rx_end.sh = sh;
+	tx_end.o = &o;
+	rx_end.o = &o;
+	tx_end.sh = sh;
+	rx_end.sh = sh;
 	tx_end.st = &sh->tx;
 	rx_end.st = &sh->rx;
-	tx_end.my_fd = rx_end.peer_fd = eventfd(0, EFD_NONBLOCK);
-	rx_end.my_fd = tx_end.peer_fd = eventfd(0, EFD_NONBLOCK);
+	/* Each end's doorbell is the other end's peer_fd. */
+	tx_end.my_fd = eventfd(0, EFD_NONBLOCK);
+	rx_end.peer_fd = tx_end.my_fd;
+	rx_end.my_fd = eventfd(0, EFD_NONBLOCK);
+	tx_end.peer_fd = rx_end.my_fd;
 	if (tx_end.my_fd < 0 || rx_end.my_fd < 0) {
 		perror("eventfd");
 		return 2;
