@@ -5,7 +5,7 @@
  * receiving end of one direction over it, driven step by step. KTAP output;
  * the exit status is non-zero if any case failed.
  */
-#include <inttypes.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -20,6 +20,7 @@
 /* Bytes at the start of every test region that no area may use. */
 #define HDR	64
 
+/* A case's fixture: the runner zeroes it, sets @param, and frees it after. */
 struct fx {
 	u8 *region;
 	u64 size;
@@ -28,25 +29,42 @@ struct fx {
 	struct mkv_tx tx;
 	struct mkv_rx rx;
 	u64 *ends;
+	int param;		/* from the table of cases: the corruption to make */
 };
+
+/*
+ * A failed check: say where and what, then abandon the case. As the
+ * kselftest harness's ASSERT_*(), this jumps back to run_case(), which
+ * reports the case as failed; the runner frees the case's fixture.
+ */
+static jmp_buf case_abort;
+
+static void __printf(3, 4) check_failed(const char *file, int line, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ktap_comment("%s:%d: failed: %s", file, line, what);
+	longjmp(case_abort, 1);
+}
 
 #define CHECK(cond)							\
 	do {								\
-		if (!(cond)) {						\
-			ktap_comment("%s:%d: failed: %s", __FILE__,	\
-				     __LINE__, #cond);			\
-			return false;					\
-		}							\
+		if (!(cond))						\
+			check_failed(__FILE__, __LINE__, "%s", #cond);	\
 	} while (0)
 
 #define CHECK_EQ(a, b)							\
 	do {								\
 		long long _a = (long long)(a), _b = (long long)(b);	\
-		if (_a != _b) {						\
-			ktap_comment("%s:%d: failed: %s == %s (%lld != %lld)", \
-				     __FILE__, __LINE__, #a, #b, _a, _b); \
-			return false;					\
-		}							\
+									\
+		if (_a != _b)						\
+			check_failed(__FILE__, __LINE__,		\
+				     "%s == %s (%lld != %lld)",		\
+				     #a, #b, _a, _b);			\
 	} while (0)
 
 static bool fx_setup(struct fx *f, u32 num, u64 data_size, u32 max_msg)
@@ -427,25 +445,26 @@ static bool t_max_message(struct fx *f)
  * that waits for room waits forever. mkv_dir_check() allows max_msg up to
  * data_size.
  */
-/* One message of @first bytes through, then reserve(max_msg): its result. */
-static int idle_then_max(u64 size, u32 max, u32 first)
+/*
+ * One message of @first bytes through, then reserve(max_msg): its result.
+ * On the case's fixture, set up here and freed again.
+ */
+static int idle_then_max(struct fx *f, u64 size, u32 max, u32 first)
 {
-	struct fx h = { 0 };
 	void *buf;
-	int r = -1;
+	int r;
 
-	if (!fx_setup(&h, 8, size, max))
-		goto out;
-	r = send_one(&h, first, 1, true, NULL);
+	CHECK(fx_setup(f, 8, size, max));
+	r = send_one(f, first, 1, true, NULL);
 	if (!r)
-		r = recv_one(&h, first, 1) == 1 ? 0 : -1;
-	mkv_rx_publish(&h.rx);
+		r = recv_one(f, first, 1) == 1 ? 0 : -1;
+	mkv_rx_publish(&f->rx);
 	if (!r)
-		r = mkv_tx_reclaim(&h.tx) == 1 && !mkv_tx_inflight(&h.tx) ? 0 : -1;
+		r = mkv_tx_reclaim(&f->tx) == 1 && !mkv_tx_inflight(&f->tx) ? 0 : -1;
 	if (!r)
-		r = mkv_tx_reserve(&h.tx, max, &buf);
-out:
-	fx_free(&h);
+		r = mkv_tx_reserve(&f->tx, max, &buf);
+	fx_free(f);
+	memset(f, 0, sizeof(*f));
 	return r;
 }
 
@@ -458,13 +477,12 @@ static bool t_max_message_fits_when_idle(struct fx *f)
 	u32 first;
 	int r;
 
-	(void)f;
 	for (g = 0; g < ARRAY_SIZE(geo); g++) {
 		for (first = 16; first <= geo[g].max; first += geo[g].size / 8) {
-			r = idle_then_max(geo[g].size, geo[g].max, first);
+			r = idle_then_max(f, geo[g].size, geo[g].max, first);
 			if (r && stuck++ < 4)
-				ktap_comment("area %" PRIu64 ", max_msg %u: %u bytes sent, %s = %d",
-					     geo[g].size, geo[g].max, first,
+				ktap_comment("area %llu, max_msg %u: %u bytes sent, %s = %d",
+					     (unsigned long long)geo[g].size, geo[g].max, first,
 					     "reclaimed, then reserve(max_msg)", r);
 		}
 	}
@@ -764,7 +782,7 @@ static bool t_dir_check_max_msg(struct fx *f)
 static bool huge_reserve(struct fx *f, u32 max, bool *accepted)
 {
 	const u64 data_size = 1ULL << 32;
-	void *buf;
+	void *buf, *map;
 	int r;
 
 	f->size = mkv_dir_place(&f->d, HDR, 8, data_size, max);
@@ -772,9 +790,10 @@ static bool huge_reserve(struct fx *f, u32 max, bool *accepted)
 	if (!*accepted)
 		return true;
 	/* Address space only: nothing touches the payload area. */
-	f->region = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	CHECK(f->region != MAP_FAILED);
+	map = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CHECK(map != MAP_FAILED);
+	f->region = map;
 	f->mmapped = true;
 	f->ends = calloc(8, sizeof(*f->ends));
 	CHECK(f->ends);
@@ -795,16 +814,14 @@ static bool t_dir_check_huge_max_msg(struct fx *f)
 	unsigned int i;
 	bool accepted;
 
+	/* Each on the case's fixture, freed again after. */
 	for (i = 0; i < ARRAY_SIZE(maxes); i++) {
-		struct fx h = { 0 };
-		bool ok = huge_reserve(&h, maxes[i], &accepted);
-
-		fx_free(&h);
-		CHECK(ok);
+		CHECK(huge_reserve(f, maxes[i], &accepted));
+		fx_free(f);
+		memset(f, 0, sizeof(*f));
 	}
 	/* The last one fits: refusing it too would be a needless limit. */
 	CHECK(accepted);
-	(void)f;
 	return true;
 }
 
@@ -890,8 +907,10 @@ static void rx_corrupt(struct fx *f, enum rx_bad how)
 	(void)idx;
 }
 
-static bool rx_detects(struct fx *f, enum rx_bad how)
+/* The case's parameter is the corruption to make (enum rx_bad). */
+static bool t_rx_detects(struct fx *f)
 {
+	enum rx_bad how = f->param;
 	u8 snap[1024], *used;
 	u64 used_len;
 	const void *buf;
@@ -963,30 +982,14 @@ static bool t_rx_edges_accepted(struct fx *f)
 	return true;
 }
 
-#define RX_CASE(fn, how) static bool fn(struct fx *f) { return rx_detects(f, how); }
-RX_CASE(t_rx_avail_idx_jump, RX_AVAIL_JUMP)
-RX_CASE(t_rx_avail_idx_backwards, RX_AVAIL_BACK)
-RX_CASE(t_rx_avail_entry_out_of_order, RX_AVAIL_ORDER)
-RX_CASE(t_rx_desc_flag_next, RX_FLAG_NEXT)
-RX_CASE(t_rx_desc_flag_write, RX_FLAG_WRITE)
-RX_CASE(t_rx_desc_flag_indirect, RX_FLAG_INDIRECT)
-RX_CASE(t_rx_desc_len_beyond_max, RX_LEN)
-RX_CASE(t_rx_desc_addr_before_area, RX_ADDR_BEFORE)
-RX_CASE(t_rx_desc_addr_at_end, RX_ADDR_END)
-RX_CASE(t_rx_desc_runs_past_end, RX_ADDR_RUNS_PAST)
-RX_CASE(t_rx_desc_addr_len_wraps, RX_ADDR_WRAP)
-RX_CASE(t_rx_desc_addr_huge, RX_ADDR_HUGE)
-RX_CASE(t_rx_desc_addr_in_desc_table, RX_ADDR_DESC)
-RX_CASE(t_rx_desc_addr_in_avail_ring, RX_ADDR_AVAIL)
-RX_CASE(t_rx_desc_addr_in_used_ring, RX_ADDR_USED)
-RX_CASE(t_rx_desc_addr_in_header, RX_ADDR_HEADER)
-
 /* Corruption by the receiver, seen by the sender ------------------------- */
 
 enum tx_bad { TX_USED_BEYOND, TX_USED_UNPUBLISHED, TX_USED_BACK, TX_USED_ORDER, TX_USED_ID_HUGE };
 
-static bool tx_detects(struct fx *f, enum tx_bad how)
+/* The case's parameter is the corruption to make (enum tx_bad). */
+static bool t_tx_detects(struct fx *f)
 {
+	enum tx_bad how = f->param;
 	struct vring_used *u;
 	u16 slot, idx, ev;
 	void *buf;
@@ -1050,13 +1053,6 @@ static bool tx_detects(struct fx *f, enum tx_bad how)
 	return true;
 }
 
-#define TX_CASE(fn, how) static bool fn(struct fx *f) { return tx_detects(f, how); }
-TX_CASE(t_tx_used_idx_beyond_published, TX_USED_BEYOND)
-TX_CASE(t_tx_used_idx_covers_unpublished, TX_USED_UNPUBLISHED)
-TX_CASE(t_tx_used_idx_backwards, TX_USED_BACK)
-TX_CASE(t_tx_used_id_out_of_order, TX_USED_ORDER)
-TX_CASE(t_tx_used_id_huge, TX_USED_ID_HUGE)
-
 /*
  * The engine's own fault injection (what the kernel's test hook uses):
  * every fault it offers is caught by the other end, and a fault of the
@@ -1096,12 +1092,22 @@ static bool t_corrupt_faults_detected(struct fx *f)
 	return true;
 }
 
-#define CASE(name) { #name, t_##name }
-
-static const struct {
+/*
+ * The cases in the order of their results: a unit case t_NAME(), or a
+ * corruption made by the sender (t_rx_detects()) or the receiver
+ * (t_tx_detects()), the corruption as the parameter.
+ */
+struct test_case {
 	const char *name;
 	bool (*fn)(struct fx *f);
-} cases[] = {
+	int param;
+};
+
+#define CASE(name)		{ #name, t_##name, 0 }
+#define RX_CASE(name, how)	{ #name, t_rx_detects, how }
+#define TX_CASE(name, how)	{ #name, t_tx_detects, how }
+
+static const struct test_case cases[] = {
 	CASE(round_trip),
 	CASE(zero_length),
 	CASE(batch_in_order),
@@ -1123,29 +1129,37 @@ static const struct {
 	CASE(dir_check_max_msg),
 	CASE(dir_check_huge_max_msg),
 	CASE(rx_edges_accepted),
-	CASE(rx_avail_idx_jump),
-	CASE(rx_avail_idx_backwards),
-	CASE(rx_avail_entry_out_of_order),
-	CASE(rx_desc_flag_next),
-	CASE(rx_desc_flag_write),
-	CASE(rx_desc_flag_indirect),
-	CASE(rx_desc_len_beyond_max),
-	CASE(rx_desc_addr_before_area),
-	CASE(rx_desc_addr_at_end),
-	CASE(rx_desc_runs_past_end),
-	CASE(rx_desc_addr_len_wraps),
-	CASE(rx_desc_addr_huge),
-	CASE(rx_desc_addr_in_desc_table),
-	CASE(rx_desc_addr_in_avail_ring),
-	CASE(rx_desc_addr_in_used_ring),
-	CASE(rx_desc_addr_in_header),
-	CASE(tx_used_idx_beyond_published),
-	CASE(tx_used_idx_covers_unpublished),
-	CASE(tx_used_idx_backwards),
-	CASE(tx_used_id_out_of_order),
-	CASE(tx_used_id_huge),
+	RX_CASE(rx_avail_idx_jump, RX_AVAIL_JUMP),
+	RX_CASE(rx_avail_idx_backwards, RX_AVAIL_BACK),
+	RX_CASE(rx_avail_entry_out_of_order, RX_AVAIL_ORDER),
+	RX_CASE(rx_desc_flag_next, RX_FLAG_NEXT),
+	RX_CASE(rx_desc_flag_write, RX_FLAG_WRITE),
+	RX_CASE(rx_desc_flag_indirect, RX_FLAG_INDIRECT),
+	RX_CASE(rx_desc_len_beyond_max, RX_LEN),
+	RX_CASE(rx_desc_addr_before_area, RX_ADDR_BEFORE),
+	RX_CASE(rx_desc_addr_at_end, RX_ADDR_END),
+	RX_CASE(rx_desc_runs_past_end, RX_ADDR_RUNS_PAST),
+	RX_CASE(rx_desc_addr_len_wraps, RX_ADDR_WRAP),
+	RX_CASE(rx_desc_addr_huge, RX_ADDR_HUGE),
+	RX_CASE(rx_desc_addr_in_desc_table, RX_ADDR_DESC),
+	RX_CASE(rx_desc_addr_in_avail_ring, RX_ADDR_AVAIL),
+	RX_CASE(rx_desc_addr_in_used_ring, RX_ADDR_USED),
+	RX_CASE(rx_desc_addr_in_header, RX_ADDR_HEADER),
+	TX_CASE(tx_used_idx_beyond_published, TX_USED_BEYOND),
+	TX_CASE(tx_used_idx_covers_unpublished, TX_USED_UNPUBLISHED),
+	TX_CASE(tx_used_idx_backwards, TX_USED_BACK),
+	TX_CASE(tx_used_id_out_of_order, TX_USED_ORDER),
+	TX_CASE(tx_used_id_huge, TX_USED_ID_HUGE),
 	CASE(corrupt_faults_detected),
 };
+
+/* Run one case on @f: false if it failed, by its result or by a failed check. */
+static bool run_case(const struct test_case *c, struct fx *f)
+{
+	if (setjmp(case_abort))
+		return false;
+	return c->fn(f);
+}
 
 int main(void)
 {
@@ -1153,8 +1167,8 @@ int main(void)
 
 	ktap_start(n);
 	for (i = 0; i < n; i++) {
-		struct fx f = { 0 };
-		bool ok = cases[i].fn(&f);
+		struct fx f = { .param = cases[i].param };
+		bool ok = run_case(&cases[i], &f);
 
 		fx_free(&f);
 		ktap_result(ok, cases[i].name);
