@@ -18,7 +18,7 @@
 #include <linux/kexec.h>
 #include <linux/multikernel/instance.h>
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mkload -n ID [-i INITRD] KERNEL [CMDLINE]\n"
@@ -26,6 +26,27 @@ static void usage(FILE *f)
 		"Load the bzImage KERNEL (and INITRD) as the image of multikernel\n"
 		"instance ID (1-255), with CMDLINE, or unload it (-u). The instance\n"
 		"must exist (/sys/kernel/multikernel/add) and not be running.\n");
+}
+
+/*
+ * Why kexec_file_load() failed, as far as can be told. Without
+ * CONFIG_MULTIKERNEL_INSTANCES (which needs CONFIG_KEXEC_FILE) there is no
+ * /sys/kernel/multikernel, whatever the error: the syscall is missing, or
+ * it refuses the flag.
+ */
+static const char *load_hint(int e)
+{
+	if (access("/sys/kernel/multikernel", F_OK))
+		return " (no /sys/kernel/multikernel: CONFIG_MULTIKERNEL_INSTANCES is not set?)";
+	switch (e) {
+	case ENOEXEC:
+		return " (not a bzImage it can start; see dmesg)";
+	case ENOENT:
+		return " (no such instance: echo ID > /sys/kernel/multikernel/add)";
+	case EBUSY:
+		return " (the instance is running: stop it first)";
+	}
+	return "";
 }
 
 int main(int argc, char **argv)
@@ -54,16 +75,16 @@ int main(int argc, char **argv)
 			unload = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return 2;
 		}
 	}
 	if (id < 0 || (!unload && optind >= argc) || argc - optind > 2 ||
 	    (unload && optind != argc)) {
-		usage(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	flags |= (unsigned long)id << KEXEC_FILE_MK_ID_SHIFT;
@@ -91,11 +112,7 @@ int main(int argc, char **argv)
 		    unload ? NULL : cmdline, flags)) {
 		int e = errno;
 
-		fprintf(stderr, "mkload: instance %ld: %s%s\n", id, strerror(e),
-			e == ENOEXEC ? " (not a bzImage it can start; see dmesg)" :
-			e == ENOENT ? " (no such instance: echo ID > /sys/kernel/multikernel/add)" :
-			e == EBUSY ? " (the instance is running: stop it first)" :
-			e == ENOSYS ? " (kernel without CONFIG_KEXEC_FILE)" : "");
+		fprintf(stderr, "mkload: instance %ld: %s%s\n", id, strerror(e), load_hint(e));
 		return 1;
 	}
 	return 0;
