@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The mk_rpmsg module: the rpmsg bus over multikernel links and the typed
- * messages on it.
+ * The mk_rpmsg module: the rpmsg bus over multikernel links and, with
+ * CONFIG_MULTIKERNEL_MESSAGES, the typed messages on it.
  *
  * The typed-message driver is registered first, so that it is there when
  * the first bus creates its "multikernel-msg" channel; then the bus takes
@@ -16,10 +16,13 @@
 
 static int __init mk_rpmsg_init(void)
 {
-	int ret = mk_msg_init();
+	int ret;
 
-	if (ret)
-		return ret;
+	if (IS_ENABLED(CONFIG_MULTIKERNEL_MESSAGES)) {
+		ret = mk_msg_init();
+		if (ret)
+			return ret;
+	}
 	return mk_rpmsg_bus_init();
 }
 module_init(mk_rpmsg_init);
