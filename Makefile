@@ -7,7 +7,10 @@
 #   make check      ... and run every test; ends with "N passed, N failed"
 #   make check T=GLOB   only the KUnit suites/cases and VM test programs
 #                       whose name matches GLOB (shell pattern)
-#   make lint       checkpatch --strict, sparse (C=2) and W=1 on our code
+#   make lint       checkpatch --strict, sparse (C=2) and W=1 on our code,
+#                   the build without the x86 doorbell, make htmldocs
+#   make patches    the upstream series against v6.12, in patches/
+#   make series     ... checked: checkpatch, git am, every step builds
 #   make kcsan      the data-race boot (KCSAN, PREEMPT=y) at full scale
 #   make preempt    the main boot on the test kernel with PREEMPT=y
 #   make demo       two kernels: start a second one on CPU 3, stream to it
@@ -22,7 +25,8 @@ BOOTS := $(filter-out bin demo kcsan,$(notdir $(patsubst %/,%,$(wildcard tests/v
 T ?=
 
 .PHONY: all deps build initramfs check vm-tests lint lint-results \
-	userspace-results kcsan-results kcsan preempt fuzz bench demo clean
+	userspace-results kcsan-results kcsan preempt fuzz bench demo clean \
+	patches series series-results
 
 all: build
 
@@ -41,9 +45,9 @@ vm-tests: initramfs
 		$(S)/vm-run.sh $(if $(T),-f '$(T)') $$b || true; \
 	done
 
-check: lint-results userspace-results vm-tests kcsan-results
+check: lint-results series-results userspace-results vm-tests kcsan-results
 	@$(S)/ktap.py $(addprefix $(CACHE)/runs/,$(BOOTS) kcsan) $(CACHE)/runs/lint \
-		$(CACHE)/runs/userspace
+		$(CACHE)/runs/series $(CACHE)/runs/userspace
 
 # The data-race boot: its own kernel (KCSAN excludes KASAN; full
 # preemption), the transport and rpmsg tests at a reduced scale.
@@ -66,6 +70,18 @@ preempt: deps
 	@$(S)/mkinitramfs.sh preempt
 	@$(S)/vm-run.sh -c preempt $(if $(T),-f '$(T)') -t 2400 main || true
 	@$(S)/ktap.py $(CACHE)/runs/main
+
+# The upstream series: written, then checked as a maintainer would
+# (checkpatch on each patch, git am on a pristine tree, each step built).
+patches: deps
+	@$(S)/prepare-tree.sh
+	@MK_SRC=$(CACHE)/linux-6.12 $(S)/patches.py patches
+
+series: build
+	@$(S)/series-check.sh
+
+series-results: build
+	@$(S)/series-check.sh --ktap $(CACHE)/runs/series
 
 lint-results: build
 	@$(S)/lint.sh --ktap $(CACHE)/runs/lint
