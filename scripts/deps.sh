@@ -14,6 +14,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	linux-source-6.12
 	clang libclang-rt-14-dev llvm
+	python3-sphinx python3-yaml graphviz
 )
 
 missing=()

@@ -8,7 +8,9 @@
 # sparse (C=2) and W=1 in a separate build directory (so the test build's
 # objects keep their flags); then the kernel files the vector hook edits,
 # built with FRED on and the doorbell off (build-fred-nomk: tinyconfig and
-# scripts/config/fred-nomk.config). With --ktap, results go to
+# scripts/config/fred-nomk.config); and the transport and rpmsg bus with
+# the x86 doorbell off (build-noipi); and make htmldocs of
+# Documentation/multikernel/ (build-docs). With --ktap, results go to
 # RUNDIR/ktap.log in the format of a VM boot, for ktap.py; otherwise to the
 # terminal, with a non-zero exit status if anything is reported.
 set -euo pipefail
@@ -108,6 +110,43 @@ fred_check() {
 fred_check > "$tmp/fred_build" 2>&1 || echo "build failed" >> "$tmp/fred_build"
 grep -E 'warning|error|failed' "$tmp/fred_build" > "$tmp/fred" || true
 result fred_without_multikernel "$tmp/fred"
+
+# The doorbell seam: the transport and the rpmsg bus with no x86 doorbell
+# at all (CONFIG_X86_MULTIKERNEL off, so no IPI backend and no instances;
+# only the polling backend), from the test configuration.
+noipi_check() {
+	local build
+	build=$(mk_build_dir noipi)
+	local make=(make -C "$MK_SRC" O="$build" -j"$MK_JOBS" -s CC="ccache gcc" HOSTCC="ccache gcc")
+
+	mkdir -p "$build"
+	cp "$TEST_BUILD/.config" "$build/.config"
+	"$MK_SRC/scripts/config" --file "$build/.config" -d X86_MULTIKERNEL
+	"${make[@]}" olddefconfig >/dev/null || return 1
+	if grep -q '^CONFIG_X86_MULTIKERNEL=y\|^CONFIG_MULTIKERNEL_DOORBELL_IPI=y' "$build/.config" ||
+	   ! grep -q '^CONFIG_MULTIKERNEL_RPMSG=y' "$build/.config"; then
+		echo "configuration failed: the transport and rpmsg without X86_MULTIKERNEL"
+		return 1
+	fi
+	"${make[@]}" kernel/multikernel/ drivers/multikernel/
+}
+noipi_check > "$tmp/noipi_build" 2>&1 || echo "build failed" >> "$tmp/noipi_build"
+grep -E 'warning|error|failed' "$tmp/noipi_build" > "$tmp/noipi" || true
+result transport_without_x86_doorbell "$tmp/noipi"
+
+# The kernel's own documentation build of Documentation/multikernel/
+# (Sphinx, with the kernel-doc comments it pulls in from the code).
+htmldocs_check() {
+	local build
+	build=$(mk_build_dir docs)
+	mkdir -p "$build"
+	# -E: read every file again, so that a warning is never hidden by
+	# an earlier run's saved environment.
+	make -C "$MK_SRC" O="$build" SPHINXDIRS=multikernel SPHINXOPTS=-E htmldocs
+}
+htmldocs_check > "$tmp/htmldocs_build" 2>&1 || echo "htmldocs failed" >> "$tmp/htmldocs_build"
+grep -iE 'warning|error|failed' "$tmp/htmldocs_build" > "$tmp/htmldocs" || true
+result htmldocs "$tmp/htmldocs"
 
 if [ -n "$RUN" ]; then
 	echo "1..$n" >> "$RUN/ktap.log"

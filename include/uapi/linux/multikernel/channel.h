@@ -109,7 +109,7 @@ struct mk_chan_side {
  * @reserved0: zero
  * @region_size: bytes of the whole region
  * @reserved1: zero
- * @dir: geometry of each direction; @dir[i] carries side i to side 1 - i
+ * @dir: geometry of each direction: entry i carries side i to side 1 - i
  * @reserved2: zero
  * @side: the state of each side; side 0 created the region
  */
