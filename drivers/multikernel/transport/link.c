@@ -419,7 +419,7 @@ static bool mk_link_rx_fault(struct mk_link *link)
 /* Receive up to the budget. Returns true if more may be waiting. */
 static bool mk_link_receive(struct mk_link *link)
 {
-	unsigned int n = 0, budget = max(1U, READ_ONCE(rx_budget));
+	unsigned int n = 0, dropped = 0, budget = max(1U, READ_ONCE(rx_budget));
 	u64 bytes = 0;
 	bool more;
 
@@ -438,8 +438,11 @@ static bool mk_link_receive(struct mk_link *link)
 			mk_link_violation(link, link->rx.broken);
 			return false;
 		}
+		/* Nobody to take it: consumed all the same, and counted. */
 		if (link->ops && link->ops->rx)
 			link->ops->rx(link, buf, len, link->priv);
+		else
+			dropped++;
 		mkv_rx_consume(&link->rx);
 		n++;
 		bytes += len;
@@ -450,6 +453,8 @@ static bool mk_link_receive(struct mk_link *link)
 		stat_add(&link->stats.rx_msgs, n);
 		stat_add(&link->stats.rx_bytes, bytes);
 		stat_add(&link->stats.rx_batches, 1);
+		if (dropped)
+			stat_add(&link->stats.dropped, dropped);
 		if (!mk_link_rx_fault(link) && mkv_rx_publish(&link->rx)) {
 			stat_add(&link->stats.rx_completion_doorbells, 1);
 			mk_link_ring_peer(link);

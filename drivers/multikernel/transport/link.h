@@ -52,6 +52,8 @@ extern unsigned int mk_link_flap_backoff_max_ms;
  *	had gone down soon after coming up
  * @peer_doorbell_refused: doorbell targets the peer published that name no
  *	CPU it may own
+ * @dropped: messages received (and counted in @rx_msgs) while no client
+ *	took them: consumed unread
  */
 struct mk_link_stats {
 	u64 tx_msgs;
@@ -70,6 +72,7 @@ struct mk_link_stats {
 	u64 ups;
 	u64 backoffs;
 	u64 peer_doorbell_refused;
+	u64 dropped;
 };
 
 /**

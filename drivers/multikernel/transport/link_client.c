@@ -52,7 +52,8 @@ EXPORT_SYMBOL_GPL(mk_link_attach_client);
  * @link: the link
  *
  * Returns when no callback of the client is running; none will start.
- * Messages that arrive without a client are consumed and dropped.
+ * Messages that arrive without a client are consumed and dropped
+ * (counted: "dropped" in the statistics).
  *
  * Context: process context.
  */

@@ -147,6 +147,7 @@ u64 mk_link_stat(struct mk_link *link, const char *name)
 		MK_STAT(rx_completion_doorbells), MK_STAT(irqs),
 		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
 		MK_STAT(backoffs), MK_STAT(peer_doorbell_refused),
+		MK_STAT(dropped),
 #undef MK_STAT
 	};
 	int i;
@@ -199,7 +200,8 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		      "rx_msgs %llu\nrx_bytes %llu\nrx_batches %llu\nrx_mean_batch %llu\n"
 		      "rx_completion_doorbells %llu\nirqs %llu\n"
 		      "violations %llu\nresets %llu\nups %llu\nbackoffs %llu\n"
-		      "peer_doorbell_refused %llu\nclient %s\ndoorbell_backend %s\n",
+		      "peer_doorbell_refused %llu\ndropped %llu\nclient %s\n"
+		      "doorbell_backend %s\n",
 		      READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
 		      READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
 		      READ_ONCE(link->peer_db),
@@ -211,7 +213,8 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		      READ_ONCE(s->rx_completion_doorbells), READ_ONCE(s->irqs),
 		      READ_ONCE(s->violations), READ_ONCE(s->resets), READ_ONCE(s->ups),
 		      READ_ONCE(s->backoffs), READ_ONCE(s->peer_doorbell_refused),
-		      READ_ONCE(link->ops) ? "yes" : "no", link->db->name);
+		      READ_ONCE(s->dropped), READ_ONCE(link->ops) ? "yes" : "no",
+		      link->db->name);
 	mutex_lock(&link->client_lock);
 	if (link->ops && link->ops->stats)
 		n += link->ops->stats(link, link->priv, buf + n, size - n);

@@ -103,7 +103,7 @@ static void check_stats(const char *name)
 		"tx_msgs", "tx_bytes", "tx_doorbells", "tx_suppressed", "tx_full",
 		"tx_waits", "rx_msgs", "rx_bytes", "rx_batches", "rx_mean_batch",
 		"rx_completion_doorbells", "irqs", "violations", "resets", "ups",
-		"peer_doorbell_refused",
+		"peer_doorbell_refused", "dropped",
 	};
 	char path[128], buf[2048];
 	size_t i;
