@@ -3,8 +3,9 @@
  * Internals of a link end, shared by the files of the transport core:
  * link.c (handshake, receive thread, heartbeat), link_send.c (sending and
  * backpressure), link_client.c (the client and driver interface),
- * link_open.c (opening, closing, lifetime) and link_debug.c (test hooks and
- * statistics). Nothing outside the core includes it.
+ * link_open.c (opening, closing, lifetime), link_debug.c (test hooks and
+ * statistics) and link_sysfs.c (state and counters in sysfs). Nothing
+ * outside the core includes it.
  */
 #ifndef _MK_TRANSPORT_LINK_H
 #define _MK_TRANSPORT_LINK_H
@@ -235,5 +236,9 @@ int mk_link_thread(void *arg);
 
 /* link_client.c */
 void mk_link_unbind(struct mk_link *link);
+
+/* link_sysfs.c */
+extern const struct attribute_group *mk_link_groups[];
+const char *mk_link_state_name(struct mk_link *link);
 
 #endif /* _MK_TRANSPORT_LINK_H */

@@ -202,7 +202,7 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		      "violations %llu\nresets %llu\nups %llu\nbackoffs %llu\n"
 		      "peer_doorbell_refused %llu\ndropped %llu\nclient %s\n"
 		      "doorbell_backend %s\n",
-		      READ_ONCE(link->up) ? "up" : "down", READ_ONCE(link->epoch),
+		      mk_link_state_name(link), READ_ONCE(link->epoch),
 		      READ_ONCE(link->seen), READ_ONCE(link->mtu), link->cpu,
 		      READ_ONCE(link->peer_db),
 		      READ_ONCE(s->tx_msgs), READ_ONCE(s->tx_bytes),

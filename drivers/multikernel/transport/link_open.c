@@ -17,8 +17,10 @@
 static LIST_HEAD(mk_links);
 static DEFINE_SPINLOCK(mk_links_lock);
 
+/* /sys/class/mk_link/NAME: state and statistics/ (link_sysfs.c). */
 static const struct class mk_link_class = {
 	.name = "mk_link",
+	.dev_groups = mk_link_groups,
 };
 
 static void mk_dir_from_region(struct mkv_dir *d, const struct mk_chan_dir *r)
