@@ -1,0 +1,1 @@
+../main/sysfs_links.c
