@@ -6,9 +6,10 @@
  *
  * Plain C with no kernel dependency beyond READ_ONCE()/WRITE_ONCE(), the
  * smp_*() barriers, the le*_to_cpu() conversions and fixed-width types, so
- * that the same file builds in userspace (tools/multikernel/vring/) for unit
- * tests, sanitizers and fuzzing. No locking: the caller serialises each
- * struct; the two ends of a direction share nothing but the region.
+ * that the same files (vring*.c) build in userspace
+ * (tools/multikernel/vring/) for unit tests, sanitizers and fuzzing. No
+ * locking: the caller serialises each struct; the two ends of a direction
+ * share nothing but the region.
  *
  * Everything read from the region is read once, validated and only then
  * used. A bad value marks the struct broken (->broken says why) and every

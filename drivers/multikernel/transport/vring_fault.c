@@ -2,7 +2,7 @@
 /*
  * Fault injection into the vring engine: what a hostile or broken kernel
  * could write into its parts of the region, for the tests of the peer's
- * validation. Like vring.c it builds in userspace too.
+ * validation. Like the rest of the engine it builds in userspace too.
  */
 
 #include "vring.h"

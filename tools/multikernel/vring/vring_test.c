@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of the vring engine (drivers/multikernel/transport/vring.c),
+ * Unit tests of the vring engine (drivers/multikernel/transport/vring*.c),
  * built unmodified in userspace: one region buffer, the sending and the
  * receiving end of one direction over it, driven step by step. KTAP output;
  * the exit status is non-zero if any case failed.
