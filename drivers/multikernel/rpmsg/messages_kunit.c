@@ -14,6 +14,7 @@
 #include <linux/sizes.h>
 #include <linux/multikernel.h>
 #include <linux/multikernel/pool.h>
+#include <linux/multikernel/loopback.h>
 #include <linux/multikernel/transport.h>
 
 struct msg_test {
@@ -540,3 +541,4 @@ kunit_test_suite(mk_msg_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the multikernel typed messages");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

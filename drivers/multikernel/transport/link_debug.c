@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "link.h"
 
@@ -57,6 +58,9 @@ void mk_link_pause_rx(struct mk_link *link, bool pause)
 	mk_link_kick(link);
 }
 
+#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
+/* Hooks only the KUnit suite uses; nothing else can reach them. */
+
 /**
  * mk_link_freeze() - test hook: stop the thread, heartbeat included
  * @link: the link
@@ -70,6 +74,7 @@ void mk_link_freeze(struct mk_link *link, bool freeze)
 	WRITE_ONCE(link->frozen, freeze);
 	mk_link_kick(link);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_freeze);
 
 /**
  * mk_link_rx_jitter() - test hook: random sleeps while receiving
@@ -84,6 +89,7 @@ void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us)
 {
 	WRITE_ONCE(link->rx_jitter_us, max_us);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_rx_jitter);
 
 /**
  * mk_link_hold_arm() - test hook: the peer completes everything at the
@@ -103,6 +109,7 @@ void mk_link_hold_arm(struct mk_link *link, struct mk_link *peer)
 	link->arm_peer = peer;
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_hold_arm);
 
 /**
  * mk_link_set_flap_backoff() - test hook: longest backoff of a flapping link
@@ -114,6 +121,7 @@ unsigned int mk_link_set_flap_backoff(unsigned int max_ms)
 {
 	return xchg(&mk_link_flap_backoff_max_ms, max_ms);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_set_flap_backoff);
 
 /**
  * mk_link_set_timers() - test hook: heartbeat period and timeout
@@ -126,6 +134,7 @@ void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms)
 	WRITE_ONCE(mk_link_heartbeat_ms, beat_ms);
 	WRITE_ONCE(mk_link_heartbeat_timeout_ms, timeout_ms);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_set_timers);
 
 /**
  * mk_link_stat() - one counter of a link end, by its name in "stats"
@@ -157,6 +166,8 @@ u64 mk_link_stat(struct mk_link *link, const char *name)
 			return READ_ONCE(*(u64 *)((u8 *)&link->stats + map[i].off));
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_link_stat);
+#endif /* CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST */
 
 /**
  * mk_link_restart() - take the link down and start it again

@@ -44,6 +44,9 @@
 #include <linux/multikernel/channel.h>
 #include <linux/multikernel/pool.h>
 
+#include <kunit/visibility.h>
+#include <linux/multikernel/loopback.h>
+
 #include "transport.h"
 
 /* Loopback N takes the instance pool MK_LOOPBACK_INSTANCE + N. */
@@ -140,8 +143,9 @@ struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
 {
 	return __mk_loopback_create(cpu_a, cpu_b, g, true, false, true);
 }
-EXPORT_SYMBOL_GPL(mk_loopback_create);
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_create);
 
+#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
 /**
  * mk_loopback_create_host() - the host side of a channel, alone
  * @cpu: CPU taking its doorbells
@@ -158,7 +162,8 @@ struct mk_loopback *mk_loopback_create_host(int cpu,
 {
 	return __mk_loopback_create(cpu, cpu, g, false, false, true);
 }
-EXPORT_SYMBOL_GPL(mk_loopback_create_host);
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_create_host);
+#endif
 
 static struct mk_loopback *__mk_loopback_create(int cpu_a, int cpu_b,
 						const struct mk_chan_geometry *g,
@@ -263,7 +268,7 @@ void mk_loopback_destroy(struct mk_loopback *lo)
 	mutex_unlock(&mk_loopback_lock);
 	__mk_loopback_destroy(lo);
 }
-EXPORT_SYMBOL_GPL(mk_loopback_destroy);
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_destroy);
 
 /* Off the list for debugfs: NULL if unknown, -EBUSY if a kernel user's. */
 static struct mk_loopback *mk_loopback_take(int id)
@@ -346,6 +351,9 @@ static void __mk_loopback_destroy(struct mk_loopback *lo)
 	mk_loopback_free(lo);
 }
 
+#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
+/* Hooks only the KUnit suite uses. */
+
 /**
  * mk_loopback_region() - test hook: the region, as end a maps it
  * @lo: the loopback
@@ -356,6 +364,7 @@ void *mk_loopback_region(struct mk_loopback *lo)
 {
 	return lo->map_a;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_region);
 
 /**
  * mk_loopback_set_close_timeout() - test hook: loopback_close_timeout_ms
@@ -367,6 +376,7 @@ unsigned int mk_loopback_set_close_timeout(unsigned int ms)
 {
 	return xchg(&loopback_close_timeout_ms, ms);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_set_close_timeout);
 
 /**
  * mk_loopback_quarantined() - regions kept out of use so far
@@ -378,8 +388,8 @@ unsigned int mk_loopback_quarantined(void)
 {
 	return READ_ONCE(mk_loopback_nr_quarantined);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_quarantined);
 
-#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
 /**
  * mk_loopback_reap_quarantine() - test hook: free quarantined regions
  *	whose other side says DOWN by now
@@ -407,6 +417,7 @@ int mk_loopback_reap_quarantine(void)
 	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_reap_quarantine);
 #endif
 
 /**
@@ -420,7 +431,7 @@ struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i)
 {
 	return lo->end[!!i];
 }
-EXPORT_SYMBOL_GPL(mk_loopback_end);
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_end);
 
 /**
  * mk_loopback_id() - the number of a loopback
@@ -432,7 +443,7 @@ int mk_loopback_id(struct mk_loopback *lo)
 {
 	return lo->id;
 }
-EXPORT_SYMBOL_GPL(mk_loopback_id);
+EXPORT_SYMBOL_IF_KUNIT(mk_loopback_id);
 
 static int mk_lo_ctl_show(struct seq_file *m, void *v)
 {

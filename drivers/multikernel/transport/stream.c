@@ -44,6 +44,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <kunit/visibility.h>
 
 #include "stream.h"
 
@@ -384,7 +385,7 @@ free:
 	kvfree(msg);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(mk_stream_run);
+EXPORT_SYMBOL_IF_KUNIT(mk_stream_run);
 
 /**
  * mk_stream_format() - the result as "key value" lines
@@ -411,7 +412,7 @@ int mk_stream_format(const struct mk_stream_result *res, int ret, char *buf,
 		div64_u64(res->bytes, us), res->doorbells,
 		res->sent ? div64_u64(res->doorbells * 1000, res->sent) : 0);
 }
-EXPORT_SYMBOL_GPL(mk_stream_format);
+EXPORT_SYMBOL_IF_KUNIT(mk_stream_format);
 
 /* debugfs ------------------------------------------------------------------ */
 

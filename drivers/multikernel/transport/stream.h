@@ -5,6 +5,8 @@
 #ifndef _MK_TRANSPORT_STREAM_H
 #define _MK_TRANSPORT_STREAM_H
 
+#include <linux/multikernel/loopback.h>
+
 #include "transport.h"
 
 /**

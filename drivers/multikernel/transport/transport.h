@@ -22,17 +22,24 @@ void mk_link_restart(struct mk_link *link);
 int mk_link_stats_show(struct mk_link *link, char *buf, size_t size);
 u64 mk_link_doorbells_sent(struct mk_link *link);
 
+bool mk_link_closed(struct mk_link *link);
+void mk_link_panic_init(void);
+
+#if IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST)
+/* Test hooks of the KUnit suite only (EXPORT_SYMBOL_IF_KUNIT). */
+struct mk_loopback;
+struct mk_loopback *mk_loopback_create_host(int cpu,
+					    const struct mk_chan_geometry *g);
 void *mk_loopback_region(struct mk_loopback *lo);
 unsigned int mk_loopback_set_close_timeout(unsigned int ms);
 unsigned int mk_loopback_quarantined(void);
 int mk_loopback_reap_quarantine(void);
-bool mk_link_closed(struct mk_link *link);
 void mk_link_set_timers(unsigned int beat_ms, unsigned int timeout_ms);
 unsigned int mk_link_set_flap_backoff(unsigned int max_ms);
 void mk_link_freeze(struct mk_link *link, bool freeze);
 void mk_link_rx_jitter(struct mk_link *link, unsigned int max_us);
 void mk_link_hold_arm(struct mk_link *link, struct mk_link *peer);
 u64 mk_link_stat(struct mk_link *link, const char *name);
-void mk_link_panic_init(void);
+#endif
 
 #endif /* _MK_TRANSPORT_INTERNAL_H */

@@ -50,3 +50,4 @@ kunit_test_suite(mk_transport_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the multikernel transport");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

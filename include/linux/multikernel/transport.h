@@ -175,16 +175,6 @@ struct mk_link *mk_link_find(const char *name);
 struct mk_link *mk_link_get(struct mk_link *link);
 void mk_link_put(struct mk_link *link);
 
-/* Loopback links: both ends of a channel in this kernel (tests, benchmarks). */
-struct mk_loopback;
-struct mk_loopback *mk_loopback_create(int cpu_a, int cpu_b,
-				       const struct mk_chan_geometry *g);
-struct mk_loopback *mk_loopback_create_host(int cpu,
-					    const struct mk_chan_geometry *g);
-void mk_loopback_destroy(struct mk_loopback *lo);
-struct mk_link *mk_loopback_end(struct mk_loopback *lo, int i);
-int mk_loopback_id(struct mk_loopback *lo);
-
 int mk_chan_parse_param(const char *str, struct mk_chan_attach *a,
 			const char **why);
 int mk_chan_parse_fdt(const void *fdt, size_t fdt_size, int index,

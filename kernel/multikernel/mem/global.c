@@ -39,8 +39,8 @@ static struct resource mk_global_res = {
 	.desc	= IORES_DESC_RESERVED,
 };
 
-static LIST_HEAD(mk_instances);
-static DEFINE_MUTEX(mk_instances_lock);
+static LIST_HEAD(mk_instance_pools);
+static DEFINE_MUTEX(mk_instance_pools_lock);
 
 static int __init mk_pool_early_param(char *str)
 {
@@ -170,8 +170,8 @@ struct mk_pool *mk_instance_pool_create(int instance_id, size_t size,
 		return ERR_PTR(-ENODEV);
 	}
 
-	mutex_lock(&mk_instances_lock);
-	list_for_each_entry(it, &mk_instances, node) {
+	mutex_lock(&mk_instance_pools_lock);
+	list_for_each_entry(it, &mk_instance_pools, node) {
 		if (it->instance_id == instance_id) {
 			ret = -EEXIST;
 			goto unlock;
@@ -199,12 +199,12 @@ struct mk_pool *mk_instance_pool_create(int instance_id, size_t size,
 	pool->res.desc = IORES_DESC_RESERVED;
 	if (mk_global_res.parent && request_resource(&mk_global_res, &pool->res))
 		pr_warn("%s: %pR not shown in /proc/iomem\n", name, &pool->res);
-	list_add_tail(&pool->node, &mk_instances);
-	mutex_unlock(&mk_instances_lock);
+	list_add_tail(&pool->node, &mk_instance_pools);
+	mutex_unlock(&mk_instance_pools_lock);
 	return pool;
 
 unlock:
-	mutex_unlock(&mk_instances_lock);
+	mutex_unlock(&mk_instance_pools_lock);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(mk_instance_pool_create);
@@ -227,9 +227,9 @@ int mk_instance_pool_destroy(struct mk_pool *pool)
 	if (!pool || pool->instance_id < 0)
 		return -EINVAL;
 
-	mutex_lock(&mk_instances_lock);
+	mutex_lock(&mk_instance_pools_lock);
 	if (mk_pool_busy(pool)) {
-		mutex_unlock(&mk_instances_lock);
+		mutex_unlock(&mk_instance_pools_lock);
 		return -EBUSY;
 	}
 	base = pool->base;
@@ -239,7 +239,7 @@ int mk_instance_pool_destroy(struct mk_pool *pool)
 	list_del(&pool->node);
 	mk_pool_release(pool);
 	ret = mk_pool_free(mk_global, base, size);
-	mutex_unlock(&mk_instances_lock);
+	mutex_unlock(&mk_instance_pools_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mk_instance_pool_destroy);
