@@ -3,11 +3,12 @@
  * Typed messages between kernel instances, on the "multikernel-msg" rpmsg
  * channel that every link's bus creates at address 0x4d on both sides.
  *
- * An rpmsg client like any other: its driver binds that channel, keeps a
- * record of it (struct mk_msg_chan) from probe to remove, and sends on its
- * endpoint. From the bus it asks only which link a device is on, whether
- * the peer announced it and which link serves an instance, and it counts
- * the malformed messages it drops with the bus's; the bus never calls it.
+ * An rpmsg client like any other: its driver binds that channel and keeps
+ * a record of it (struct mk_msg_chan) from probe to remove, listed by
+ * msgchan.c, which finds the channel to an instance and sends on it. From
+ * the bus this file asks only which link a device is on and whether the
+ * peer announced it, and it counts the malformed messages it drops with
+ * the bus's; the bus never calls it.
  *
  * Wire: struct mk_msg_wire, then the payload. A message names its type and
  * subtype; a request carries an id that its response repeats. Handlers are
@@ -27,65 +28,16 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/device.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/rpmsg.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/wait_bit.h>
 #include <linux/multikernel/messages.h>
 #include <linux/multikernel/transport.h>
 
 #include "mk_rpmsg.h"
-
-#define MK_MSGF_REQUEST		0x1
-#define MK_MSGF_RESPONSE	0x2
-
-/**
- * struct mk_msg_wire - header of a typed message on the wire
- * @type: message type
- * @subtype: message subtype
- * @msg_id: request id, repeated by the response; 0 otherwise
- * @payload_len: bytes that follow
- * @flags: MK_MSGF_*
- * @status: a response's status (0 or -errno)
- * @reserved: zero
- */
-struct mk_msg_wire {
-	__le32 type;
-	__le32 subtype;
-	__le64 msg_id;
-	__le32 payload_len;
-	__le32 flags;
-	__le32 status;
-	__le32 reserved;
-};
-
-static_assert(sizeof(struct mk_msg_wire) == 32);
-
-/**
- * struct mk_msg_chan - the typed-message channel of one link, while bound
- * @node: in mk_msg_chans
- * @rpdev: the channel
- * @link: its link
- * @users: senders that found the channel in mk_msg_chans and may still
- *	send on it
- * @resp: a request's response under construction (receive thread only)
- * @resp_size: its size
- *
- * Device-managed: freed after remove, once the rpmsg core has destroyed
- * the channel's endpoint, so a callback still running finds it.
- */
-struct mk_msg_chan {
-	struct list_head node;
-	struct rpmsg_device *rpdev;
-	struct mk_link *link;
-	atomic_t users;
-	void *resp;
-	size_t resp_size;
-};
 
 /* A call waiting for its response. */
 struct mk_msg_waiter {
@@ -99,144 +51,9 @@ struct mk_msg_waiter {
 	struct completion done;
 };
 
-static LIST_HEAD(mk_msg_chans);
-static DEFINE_MUTEX(mk_msg_chans_lock);
 static LIST_HEAD(mk_msg_waiters);
 static DEFINE_SPINLOCK(mk_msg_waiters_lock);
 static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
-
-static unsigned int send_timeout_ms = 10000;
-module_param(send_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(send_timeout_ms,
-		 "Longest wait of mk_send_message() for a peer to take a message (default 10000)");
-
-static bool mk_msg_match_instance(struct mk_link *link, const void *id)
-{
-	return mk_link_peer_instance(link) == *(const int *)id;
-}
-
-static bool mk_msg_match_name(struct mk_link *link, const void *name)
-{
-	return !strcmp(mk_link_name(link), name);
-}
-
-static bool mk_msg_match_receiver(struct mk_link *link, const void *unused)
-{
-	return mk_link_in_receiver(link);
-}
-
-/*
- * The channel of the link that serves @instance_id (the first of the bus's
- * links to it), counted in its users; NULL if no link serves the instance
- * or that link's channel is not bound (the link is down).
- */
-static struct mk_msg_chan *mk_msg_chan_get(int instance_id)
-{
-	struct mk_msg_chan *ch, *found = NULL;
-	struct mk_link *link;
-
-	link = mk_rpmsg_find_link(mk_msg_match_instance, &instance_id);
-	if (!link)
-		return NULL;
-	/*
-	 * Only a count under the global lock, nothing that can wait: a
-	 * sender stuck on one instance never holds up the others.
-	 */
-	mutex_lock(&mk_msg_chans_lock);
-	list_for_each_entry(ch, &mk_msg_chans, node) {
-		if (ch->link == link) {
-			found = ch;
-			atomic_inc(&ch->users);
-			break;
-		}
-	}
-	mutex_unlock(&mk_msg_chans_lock);
-	mk_link_put(link);
-	return found;
-}
-
-static void mk_msg_chan_put(struct mk_msg_chan *ch)
-{
-	if (atomic_dec_and_test(&ch->users))
-		wake_up_var(&ch->users);
-}
-
-/*
- * Send on the channel to @instance_id, waiting at most @timeout for the
- * peer to take it; the caller may sleep.
- */
-static int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
-		       const void *payload, u32 len, long timeout)
-{
-	size_t size = sizeof(*w) + len;
-	struct mk_msg_chan *ch;
-	ssize_t mtu;
-	void *buf;
-	int ret;
-
-	if (len && !payload)
-		return -EINVAL;
-	/* No link carries more; refuse before allocating. */
-	if (len > SZ_16M)
-		return -EMSGSIZE;
-	buf = kvmalloc(size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, w, sizeof(*w));
-	if (len)
-		memcpy(buf + sizeof(*w), payload, len);
-	ch = mk_msg_chan_get(instance_id);
-	ret = -ENODEV;
-	if (!ch)
-		goto free;
-	/* Counted while sending: remove waits, the channel cannot go. */
-	mtu = rpmsg_get_mtu(ch->rpdev->ept);
-	if (mtu < 0)
-		ret = mtu;
-	else if (size > (size_t)mtu)
-		ret = -EMSGSIZE;
-	else
-		ret = mk_rpmsg_send_timeout(ch->rpdev->ept, buf, size, timeout);
-	mk_msg_chan_put(ch);
-	if (ret == -ETIMEDOUT)
-		pr_warn_ratelimited("instance %d did not take a message of type %#x in %u ms: not sent\n",
-				    instance_id, le32_to_cpu(w->type),
-				    jiffies_to_msecs(timeout));
-free:
-	kvfree(buf);
-	return ret;
-}
-
-/**
- * mk_send_message() - send a typed message to another kernel instance
- * @instance_id: the instance
- * @msg_type: MK_MSG_*
- * @subtype: the type's subtype
- * @payload: data, or NULL with @payload_len 0
- * @payload_len: bytes, up to the channel MTU less 32 bytes of header
- *
- * Waits for room if the channel is full (nothing is dropped), but not for
- * ever: a peer that stays alive and stops taking messages makes it fail
- * after the module parameter send_timeout_ms (10 s by default).
- *
- * Context: process context; may sleep.
- * Return: 0; -ENODEV if no link to @instance_id is up; -EMSGSIZE;
- * -ETIMEDOUT if the peer did not take it in time; -ERESTARTSYS if a signal
- * came while waiting for room; -EPIPE if the link went down.
- */
-int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
-		    u32 payload_len)
-{
-	struct mk_msg_wire w = {
-		.type = cpu_to_le32(msg_type),
-		.subtype = cpu_to_le32(subtype),
-		.payload_len = cpu_to_le32(payload_len),
-	};
-
-	return mk_msg_xmit(instance_id, &w, payload, payload_len,
-			   msecs_to_jiffies(READ_ONCE(send_timeout_ms)));
-}
-EXPORT_SYMBOL_GPL(mk_send_message);
 
 /**
  * mk_msg_call() - send a request and wait for its response
@@ -438,23 +255,15 @@ static int mk_msg_probe(struct rpmsg_device *rpdev)
 		return ret;
 	ch->rpdev = rpdev;
 	ch->link = link;
-	atomic_set(&ch->users, 0);
 	dev_set_drvdata(&rpdev->dev, ch);
-	mutex_lock(&mk_msg_chans_lock);
-	list_add_tail(&ch->node, &mk_msg_chans);
-	mutex_unlock(&mk_msg_chans_lock);
+	mk_msg_chan_add(ch);
 	return 0;
 }
 
 static void mk_msg_remove(struct rpmsg_device *rpdev)
 {
-	struct mk_msg_chan *ch = dev_get_drvdata(&rpdev->dev);
-
-	mutex_lock(&mk_msg_chans_lock);
-	list_del(&ch->node);
-	mutex_unlock(&mk_msg_chans_lock);
 	/* Senders on this channel finish first: its endpoint goes next. */
-	wait_var_event(&ch->users, !atomic_read(&ch->users));
+	mk_msg_chan_del(dev_get_drvdata(&rpdev->dev));
 }
 
 static struct rpmsg_device_id mk_msg_id[] = {
@@ -469,49 +278,6 @@ static struct rpmsg_driver mk_msg_driver = {
 	.remove = mk_msg_remove,
 	.callback = mk_msg_cb,
 };
-
-/**
- * mk_msg_instance_of() - the instance at the other end of a link
- * @link_name: the link's name ("lo0.a", "chan0")
- *
- * Return: the instance id, or -ENODEV.
- */
-int mk_msg_instance_of(const char *link_name)
-{
-	struct mk_link *link = mk_rpmsg_find_link(mk_msg_match_name, link_name);
-	int id = link ? mk_link_peer_instance(link) : -ENODEV;
-
-	mk_link_put(link);
-	return id;
-}
-EXPORT_SYMBOL_GPL(mk_msg_instance_of);
-
-/**
- * mk_msg_sender_instance() - the instance whose message a handler handles
- *
- * Handlers run in the receive thread of the link the message came over.
- *
- * Return: that link's peer instance, or -ENODEV outside a handler.
- */
-int mk_msg_sender_instance(void)
-{
-	struct mk_link *link = mk_rpmsg_find_link(mk_msg_match_receiver, NULL);
-	int id = link ? mk_link_peer_instance(link) : -ENODEV;
-
-	mk_link_put(link);
-	return id;
-}
-
-/**
- * mk_msg_link_get() - the link to an instance, referenced
- * @instance_id: the instance
- *
- * Return: the link (drop it with mk_link_put()), or NULL.
- */
-struct mk_link *mk_msg_link_get(int instance_id)
-{
-	return mk_rpmsg_find_link(mk_msg_match_instance, &instance_id);
-}
 
 /**
  * mk_msg_init() - register the typed-message channel driver
