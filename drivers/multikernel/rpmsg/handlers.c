@@ -2,6 +2,15 @@
 /*
  * The typed messages' handlers: who receives the messages of a type, who
  * answers its requests, and calling them (messages.c dispatches).
+ *
+ * Three kinds share one list, each entry for one type: the kernel's
+ * message handlers (every one gets every message of its type), its
+ * request handlers (at most one per type) and the module's sinks (struct
+ * mk_msg_sink_ops: the typed-message device), which get the messages of
+ * their type beside the handlers, with the sender and the message id, and
+ * the requests of their type that no kernel request handler answers.
+ * Everything is called under a read lock that unregistering takes for
+ * writing: once unregistered, nothing runs or will run.
  */
 
 #include <linux/list.h>
@@ -16,30 +25,46 @@ struct mk_msg_handler {
 	u32 type;
 	mk_msg_handler_t fn;
 	mk_msg_req_handler_t req_fn;
+	const struct mk_msg_sink_ops *sink;
 	void *ctx;
 };
+
+/* Whether @h is the registration that these arguments name. */
+static bool mk_msg_is(const struct mk_msg_handler *h, u32 type,
+		      mk_msg_handler_t fn, mk_msg_req_handler_t req_fn,
+		      const struct mk_msg_sink_ops *sink, void *ctx)
+{
+	if (h->type != type)
+		return false;
+	if (fn)
+		return h->fn == fn;
+	if (req_fn)
+		return h->req_fn == req_fn;
+	return h->sink == sink && h->ctx == ctx;
+}
 
 static LIST_HEAD(mk_msg_handlers);
 static DECLARE_RWSEM(mk_msg_handlers_sem);
 
+/* Exactly one of @fn, @req_fn and @sink is set. */
 static int mk_msg_add(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn,
-		      void *ctx)
+		      const struct mk_msg_sink_ops *sink, void *ctx)
 {
 	struct mk_msg_handler *h, *it;
 
-	if (!fn && !req_fn)
-		return -EINVAL;
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
 	h->type = type;
 	h->fn = fn;
 	h->req_fn = req_fn;
+	h->sink = sink;
 	h->ctx = ctx;
 	down_write(&mk_msg_handlers_sem);
 	list_for_each_entry(it, &mk_msg_handlers, node) {
 		/* A type has one request handler; a handler, one registration. */
-		if (it->type == type && ((fn && it->fn == fn) || (req_fn && it->req_fn))) {
+		if (mk_msg_is(it, type, fn, req_fn, sink, ctx) ||
+		    (req_fn && it->type == type && it->req_fn)) {
 			up_write(&mk_msg_handlers_sem);
 			kfree(h);
 			return -EEXIST;
@@ -50,15 +75,15 @@ static int mk_msg_add(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn
 	return 0;
 }
 
-static int mk_msg_del(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn)
+static int mk_msg_del(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn,
+		      const struct mk_msg_sink_ops *sink, void *ctx)
 {
 	struct mk_msg_handler *h, *found = NULL;
 
 	/* Waits for every running handler: none runs after we return. */
 	down_write(&mk_msg_handlers_sem);
 	list_for_each_entry(h, &mk_msg_handlers, node) {
-		if (h->type == type && ((fn && h->fn == fn) ||
-					(req_fn && h->req_fn == req_fn))) {
+		if (mk_msg_is(h, type, fn, req_fn, sink, ctx)) {
 			found = h;
 			list_del(&h->node);
 			break;
@@ -84,7 +109,7 @@ static int mk_msg_del(u32 type, mk_msg_handler_t fn, mk_msg_req_handler_t req_fn
  */
 int mk_register_msg_handler(u32 msg_type, mk_msg_handler_t handler, void *ctx)
 {
-	return handler ? mk_msg_add(msg_type, handler, NULL, ctx) : -EINVAL;
+	return handler ? mk_msg_add(msg_type, handler, NULL, NULL, ctx) : -EINVAL;
 }
 EXPORT_SYMBOL_GPL(mk_register_msg_handler);
 
@@ -102,7 +127,7 @@ EXPORT_SYMBOL_GPL(mk_register_msg_handler);
  */
 int mk_unregister_msg_handler(u32 msg_type, mk_msg_handler_t handler)
 {
-	return handler ? mk_msg_del(msg_type, handler, NULL) : -EINVAL;
+	return handler ? mk_msg_del(msg_type, handler, NULL, NULL, NULL) : -EINVAL;
 }
 EXPORT_SYMBOL_GPL(mk_unregister_msg_handler);
 
@@ -120,7 +145,7 @@ EXPORT_SYMBOL_GPL(mk_unregister_msg_handler);
 int mk_register_req_handler(u32 msg_type, mk_msg_req_handler_t handler,
 			    void *ctx)
 {
-	return handler ? mk_msg_add(msg_type, NULL, handler, ctx) : -EINVAL;
+	return handler ? mk_msg_add(msg_type, NULL, handler, NULL, ctx) : -EINVAL;
 }
 EXPORT_SYMBOL_GPL(mk_register_req_handler);
 
@@ -134,56 +159,118 @@ EXPORT_SYMBOL_GPL(mk_register_req_handler);
  */
 int mk_unregister_req_handler(u32 msg_type, mk_msg_req_handler_t handler)
 {
-	return handler ? mk_msg_del(msg_type, NULL, handler) : -EINVAL;
+	return handler ? mk_msg_del(msg_type, NULL, handler, NULL, NULL) : -EINVAL;
 }
 EXPORT_SYMBOL_GPL(mk_unregister_req_handler);
 
 /**
- * mk_msg_dispatch() - give a message to every handler of its type
- * @type: its type
- * @subtype: its subtype
- * @payload: its payload, a private copy
- * @len: bytes of @payload
+ * mk_msg_register_sink() - receive the messages and requests of a type, for
+ *	the module's own users
+ * @msg_type: the type
+ * @ops: what is called, in the link's receive thread (struct mk_msg_sink_ops)
+ * @ctx: passed to @ops; @ops and @ctx name the registration
+ *
+ * Messages go to every handler and sink of their type. A request goes to
+ * the kernel's request handler of its type if there is one; else to the
+ * sinks of the type, in the order they registered, until one takes it;
+ * else it is answered with -EOPNOTSUPP.
+ *
+ * Context: process context; not from a handler or a sink.
+ * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @ops and @ctx are registered
+ * for @msg_type already.
+ */
+int mk_msg_register_sink(u32 msg_type, const struct mk_msg_sink_ops *ops,
+			 void *ctx)
+{
+	if (!ops || (!ops->msg && !ops->request))
+		return -EINVAL;
+	return mk_msg_add(msg_type, NULL, NULL, ops, ctx);
+}
+
+/**
+ * mk_msg_unregister_sink() - stop a sink's registration
+ * @msg_type: the type
+ * @ops: as registered
+ * @ctx: as registered
+ *
+ * Returns when @ops is not running for this registration on any CPU; it
+ * is not called for it again. A request the sink took stays its to answer.
+ *
+ * Context: process context; not from a handler or a sink.
+ * Return: 0, or -ENOENT if nothing was registered so.
+ */
+int mk_msg_unregister_sink(u32 msg_type, const struct mk_msg_sink_ops *ops,
+			   void *ctx)
+{
+	return ops ? mk_msg_del(msg_type, NULL, NULL, ops, ctx) : -EINVAL;
+}
+
+/**
+ * mk_msg_dispatch() - give a message to every handler and sink of its type
+ * @m: the message
  *
  * Context: the receive thread of the message's link.
  */
-void mk_msg_dispatch(u32 type, u32 subtype, void *payload, u32 len)
+void mk_msg_dispatch(const struct mk_msg_in *m)
 {
 	struct mk_msg_handler *h;
 
 	down_read(&mk_msg_handlers_sem);
-	list_for_each_entry(h, &mk_msg_handlers, node)
-		if (h->type == type && h->fn)
-			h->fn(type, subtype, payload, len, h->ctx);
+	list_for_each_entry(h, &mk_msg_handlers, node) {
+		if (h->type != m->type)
+			continue;
+		if (h->fn)
+			h->fn(m->type, m->subtype, m->payload, m->len, h->ctx);
+		else if (h->sink && h->sink->msg)
+			h->sink->msg(m, h->ctx);
+	}
 	up_read(&mk_msg_handlers_sem);
 }
 
 /**
- * mk_msg_dispatch_request() - have the request handler of a type answer
- * @type: the request's type
- * @subtype: its subtype
- * @payload: its payload, a private copy
- * @len: bytes of @payload
+ * mk_msg_dispatch_request() - have a request of a type answered
+ * @m: the request
  * @resp: where the response goes
  * @resp_len: in: room at @resp; out: bytes of the response
  *
+ * The kernel's request handler of the type answers if there is one;
+ * otherwise its sinks are asked in turn (mk_msg_register_sink()).
+ *
  * Context: the receive thread of the request's link.
- * Return: the handler's status, or -EOPNOTSUPP if @type has none.
+ * Return: the handler's status (0, -errno or %MK_MSG_NO_REPLY), a sink's
+ * (%MK_MSG_DEFERRED: it answers later with mk_msg_reply()), or
+ * -EOPNOTSUPP if nobody takes requests of the type.
  */
-int mk_msg_dispatch_request(u32 type, u32 subtype, void *payload, u32 len,
-			    void *resp, u32 *resp_len)
+int mk_msg_dispatch_request(const struct mk_msg_in *m, void *resp,
+			    u32 *resp_len)
 {
 	struct mk_msg_handler *h;
 	int status = -EOPNOTSUPP;
+	bool answered = false;
 
 	down_read(&mk_msg_handlers_sem);
 	list_for_each_entry(h, &mk_msg_handlers, node) {
-		if (h->type == type && h->req_fn) {
-			status = h->req_fn(type, subtype, payload, len, resp, resp_len,
-					   h->ctx);
+		if (h->type == m->type && h->req_fn) {
+			status = h->req_fn(m->type, m->subtype, m->payload, m->len,
+					   resp, resp_len, h->ctx);
+			answered = true;
 			break;
 		}
 	}
+	if (answered) {
+		/* Only sinks defer; the caller would have made -EPROTO of it. */
+		if (status == MK_MSG_DEFERRED)
+			status = -EPROTO;
+		goto out;
+	}
+	list_for_each_entry(h, &mk_msg_handlers, node) {
+		if (h->type != m->type || !h->sink || !h->sink->request)
+			continue;
+		status = h->sink->request(m, h->ctx);
+		if (status != -EOPNOTSUPP)
+			break;
+	}
+out:
 	up_read(&mk_msg_handlers_sem);
 	return status;
 }

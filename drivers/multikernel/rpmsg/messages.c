@@ -39,7 +39,10 @@
 
 #include "mk_rpmsg.h"
 
-/* A call waiting for its response. */
+/*
+ * A call waiting for its response: @resp_len is the response's length,
+ * copied to @resp unless @too_big.
+ */
 struct mk_msg_waiter {
 	struct list_head node;
 	int instance;
@@ -48,12 +51,90 @@ struct mk_msg_waiter {
 	u32 resp_max;
 	u32 resp_len;
 	int status;
+	bool too_big;
 	struct completion done;
 };
 
 static LIST_HEAD(mk_msg_waiters);
 static DEFINE_SPINLOCK(mk_msg_waiters_lock);
 static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
+
+/**
+ * mk_msg_call_status() - send a request and wait for its response, the
+ *	responder's status apart
+ * @instance_id: the instance
+ * @msg_type: the type
+ * @subtype: the subtype
+ * @req: request payload, or NULL
+ * @req_len: its length
+ * @resp: where the response payload goes, or NULL
+ * @resp_len: in: room at @resp; out: bytes of the response (with
+ *	-EMSGSIZE: the bytes it had)
+ * @timeout: for sending and the response together, in jiffies
+ * @intr: a signal ends the wait for the response (-EINTR)
+ * @status: out, when it returns 0: the responder's status, 0 or -errno
+ *	(-EOPNOTSUPP if the peer has nobody to answer @msg_type)
+ *
+ * Context: process context; sleeps. Not from a message handler.
+ * Return: 0 if a response came; -ETIMEDOUT if none came in time;
+ * -EMSGSIZE if it did not fit at @resp; -EINTR if @intr and a signal came
+ * after the request went; the errors of mk_msg_xmit() otherwise.
+ */
+int mk_msg_call_status(int instance_id, u32 msg_type, u32 subtype,
+		       const void *req, u32 req_len, void *resp, u32 *resp_len,
+		       long timeout, bool intr, int *status)
+{
+	struct mk_msg_waiter *w = kzalloc(sizeof(*w), GFP_KERNEL);
+	struct mk_msg_wire hdr = {
+		.type = cpu_to_le32(msg_type),
+		.subtype = cpu_to_le32(subtype),
+		.payload_len = cpu_to_le32(req_len),
+		.flags = cpu_to_le32(MK_MSGF_REQUEST),
+	};
+	unsigned long deadline = jiffies + timeout;
+	long left = 0;
+	bool done;
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->id = atomic64_inc_return(&mk_msg_next_id);
+	w->instance = instance_id;
+	w->resp = resp;
+	w->resp_max = resp && resp_len ? *resp_len : 0;
+	init_completion(&w->done);
+	hdr.msg_id = cpu_to_le64(w->id);
+	spin_lock(&mk_msg_waiters_lock);
+	list_add_tail(&w->node, &mk_msg_waiters);
+	spin_unlock(&mk_msg_waiters_lock);
+
+	/* Sending and the answer share the one timeout. */
+	ret = mk_msg_xmit(instance_id, &hdr, req, req_len, timeout);
+	if (!ret && (long)(deadline - jiffies) > 0) {
+		left = (long)(deadline - jiffies);
+		if (intr)
+			left = wait_for_completion_interruptible_timeout(&w->done, left);
+		else
+			left = wait_for_completion_timeout(&w->done, left);
+	}
+	spin_lock(&mk_msg_waiters_lock);
+	list_del(&w->node);
+	/* Responses complete under this lock: none can come any more. */
+	done = completion_done(&w->done);
+	spin_unlock(&mk_msg_waiters_lock);
+	if (!ret && !done)
+		ret = left < 0 ? -EINTR : -ETIMEDOUT;
+	if (!ret) {
+		if (w->too_big)
+			ret = -EMSGSIZE;
+		else
+			*status = w->status;
+		if (resp_len)
+			*resp_len = w->resp_len;
+	}
+	kfree(w);
+	return ret;
+}
 
 /**
  * mk_msg_call() - send a request and wait for its response
@@ -75,44 +156,14 @@ static atomic64_t mk_msg_next_id = ATOMIC64_INIT(1);
 int mk_msg_call(int instance_id, u32 msg_type, u32 subtype, const void *req,
 		u32 req_len, void *resp, u32 *resp_len, long timeout)
 {
-	struct mk_msg_waiter *w = kzalloc(sizeof(*w), GFP_KERNEL);
-	struct mk_msg_wire hdr = {
-		.type = cpu_to_le32(msg_type),
-		.subtype = cpu_to_le32(subtype),
-		.payload_len = cpu_to_le32(req_len),
-		.flags = cpu_to_le32(MK_MSGF_REQUEST),
-	};
-	unsigned long deadline = jiffies + timeout;
-	long left;
-	int ret;
+	int status, ret;
 
-	if (!w)
-		return -ENOMEM;
-	w->id = atomic64_inc_return(&mk_msg_next_id);
-	w->instance = instance_id;
-	w->resp = resp;
-	w->resp_max = resp && resp_len ? *resp_len : 0;
-	init_completion(&w->done);
-	hdr.msg_id = cpu_to_le64(w->id);
-	spin_lock(&mk_msg_waiters_lock);
-	list_add_tail(&w->node, &mk_msg_waiters);
-	spin_unlock(&mk_msg_waiters_lock);
-
-	/* Sending and the answer share the one timeout. */
-	ret = mk_msg_xmit(instance_id, &hdr, req, req_len, timeout);
-	left = (long)(deadline - jiffies);
-	if (!ret && (left <= 0 || !wait_for_completion_timeout(&w->done, left)))
-		ret = completion_done(&w->done) ? 0 : -ETIMEDOUT;
-	spin_lock(&mk_msg_waiters_lock);
-	list_del(&w->node);
-	spin_unlock(&mk_msg_waiters_lock);
-	if (!ret) {
-		ret = w->status;
-		if (resp_len)
-			*resp_len = w->resp_len;
-	}
-	kfree(w);
-	return ret;
+	ret = mk_msg_call_status(instance_id, msg_type, subtype, req, req_len,
+				 resp, resp_len, timeout, false, &status);
+	/* A response that did not fit gives nothing back. */
+	if (ret == -EMSGSIZE && resp_len)
+		*resp_len = 0;
+	return ret ?: status;
 }
 EXPORT_SYMBOL_GPL(mk_msg_call);
 
@@ -129,14 +180,12 @@ static void mk_msg_response(int instance, u64 id, int status, const void *payloa
 		/* Only the instance the request went to may answer it. */
 		if (w->id != id || w->instance != instance || completion_done(&w->done))
 			continue;
-		if (len > w->resp_max) {
-			w->status = -EMSGSIZE;
-		} else {
-			if (len)
-				memcpy(w->resp, payload, len);
-			w->resp_len = len;
-			w->status = status;
-		}
+		w->resp_len = len;
+		w->status = status;
+		if (len > w->resp_max)
+			w->too_big = true;
+		else if (len)
+			memcpy(w->resp, payload, len);
 		complete(&w->done);
 		break;
 	}
@@ -144,9 +193,8 @@ static void mk_msg_response(int instance, u64 id, int status, const void *payloa
 }
 
 static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
-			   const struct mk_msg_wire *in, void *payload, u32 len)
+			   const struct mk_msg_in *m)
 {
-	u32 type = le32_to_cpu(in->type);
 	ssize_t mtu = rpmsg_get_mtu(rpdev->ept);
 	struct mk_msg_wire *out;
 	u32 resp_len;
@@ -170,15 +218,15 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 	/* A handler that overstates its length must not send stale memory. */
 	memset(out, 0, sizeof(*out) + room);
 	resp_len = room;
-	status = mk_msg_dispatch_request(type, le32_to_cpu(in->subtype), payload, len,
-					 out + 1, &resp_len);
-	if (status == MK_MSG_NO_REPLY)
+	status = mk_msg_dispatch_request(m, out + 1, &resp_len);
+	/* Deferred: a sink took it and answers with mk_msg_reply(). */
+	if (status == MK_MSG_NO_REPLY || status == MK_MSG_DEFERRED)
 		return;
 	if (status || resp_len > room)
 		resp_len = 0;
-	out->type = in->type;
-	out->subtype = in->subtype;
-	out->msg_id = in->msg_id;
+	out->type = cpu_to_le32(m->type);
+	out->subtype = cpu_to_le32(m->subtype);
+	out->msg_id = cpu_to_le64(m->id);
 	out->payload_len = cpu_to_le32(resp_len);
 	out->flags = cpu_to_le32(MK_MSGF_RESPONSE);
 	out->status = cpu_to_le32(status);
@@ -186,7 +234,7 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 	ret = rpmsg_send(rpdev->ept, out, sizeof(*out) + resp_len);
 	if (ret)
 		dev_warn_ratelimited(&rpdev->dev, "response to request %llu not sent (%d)\n",
-				     le64_to_cpu(in->msg_id), ret);
+				     m->id, ret);
 }
 
 static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv,
@@ -194,8 +242,8 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 {
 	struct mk_msg_chan *ch = dev_get_drvdata(&rpdev->dev);
 	struct mk_msg_wire w;
-	u32 type, plen, flags;
-	void *payload;
+	struct mk_msg_in m;
+	u32 plen, flags;
 
 	/* Only on the channel probe accepted as ours; the bus counts it lost. */
 	if (!ch)
@@ -206,7 +254,6 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 		return 0;
 	}
 	memcpy(&w, data, sizeof(w));
-	type = le32_to_cpu(w.type);
 	plen = le32_to_cpu(w.payload_len);
 	flags = le32_to_cpu(w.flags);
 	if (plen != len - sizeof(w) || flags > MK_MSGF_RESPONSE || w.reserved) {
@@ -214,17 +261,26 @@ static int mk_msg_cb(struct rpmsg_device *rpdev, void *data, int len, void *priv
 				 plen, len, flags);
 		return 0;
 	}
-	payload = data + sizeof(w);
+	m = (struct mk_msg_in) {
+		.instance = mk_link_peer_instance(ch->link),
+		.type = le32_to_cpu(w.type),
+		.subtype = le32_to_cpu(w.subtype),
+		.id = le64_to_cpu(w.msg_id),
+		.payload = data + sizeof(w),
+		.len = plen,
+	};
 	if (flags & MK_MSGF_RESPONSE) {
-		mk_msg_response(mk_link_peer_instance(ch->link), le64_to_cpu(w.msg_id),
-				(int)le32_to_cpu(w.status), payload, plen);
+		mk_msg_response(m.instance, m.id, (int)le32_to_cpu(w.status), m.payload,
+				m.len);
 		return 0;
 	}
 	if (flags & MK_MSGF_REQUEST) {
-		mk_msg_request(ch, rpdev, &w, payload, plen);
+		mk_msg_request(ch, rpdev, &m);
 		return 0;
 	}
-	mk_msg_dispatch(type, le32_to_cpu(w.subtype), payload, plen);
+	/* A message's id means nothing; sinks see 0. */
+	m.id = 0;
+	mk_msg_dispatch(&m);
 	return 0;
 }
 

@@ -2,12 +2,14 @@
 /*
  * What the parts of the mk_rpmsg module offer each other: the bus (bus.h
  * holds its internals) to its client the typed messages, the typed
- * messages to the seeds' IPI API, and both to the module's init. Every
+ * messages to the seeds' IPI API and to their other module-internal users
+ * (sinks, deferred replies), and both to the module's init. Every
  * dependency is one way:
  *
- *   compat.c -> messages.c -> handlers.c, msgchan.c -> the bus
+ *   messages.c (the driver), compat.c -> handlers.c, msgchan.c -> the bus
  *
  * (compat.c also asks the transport what memory a sender may name).
+ * Calls the other way go through function pointers.
  */
 #ifndef _MK_RPMSG_INTERNAL_H
 #define _MK_RPMSG_INTERNAL_H
@@ -15,8 +17,12 @@
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/list.h>
+#include <linux/poll.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/multikernel/messages.h>
 
+struct file;
 struct mk_link;
 struct rpmsg_device;
 struct rpmsg_endpoint;
@@ -71,6 +77,10 @@ static_assert(sizeof(struct mk_msg_wire) == 32);
  *	on it
  * @resp: a request's response under construction (receive thread only)
  * @resp_size: its size
+ * @pt: registers @wait on the channel endpoint's wait queue
+ * @wait: forwards the endpoint's wake-ups to the pollers of
+ *	mk_msg_poll_writable()
+ * @wait_head: the queue @wait is on, or NULL
  *
  * Allocated by messages.c's probe (device-managed: freed after remove,
  * once the rpmsg core has destroyed the channel's endpoint, so a callback
@@ -84,6 +94,9 @@ struct mk_msg_chan {
 	atomic_t users;
 	void *resp;
 	size_t resp_size;
+	poll_table pt;
+	struct wait_queue_entry wait;
+	wait_queue_head_t *wait_head;
 };
 
 /* The channels and sending on them (msgchan.c). */
@@ -91,11 +104,68 @@ void mk_msg_chan_add(struct mk_msg_chan *ch);
 void mk_msg_chan_del(struct mk_msg_chan *ch);
 int mk_msg_xmit(int instance_id, const struct mk_msg_wire *w,
 		const void *payload, u32 len, long timeout);
+int mk_msg_send(int instance_id, u32 msg_type, u32 subtype,
+		const void *payload, u32 len, long timeout);
+int mk_msg_reply(int instance_id, u64 id, u32 msg_type, u32 subtype,
+		 int status, const void *payload, u32 len, long timeout);
+ssize_t mk_msg_max_payload(int instance_id, bool incoming);
+__poll_t mk_msg_poll_writable(struct file *file, poll_table *wait);
 
-/* The typed messages' handlers (handlers.c), for messages.c. */
-void mk_msg_dispatch(u32 type, u32 subtype, void *payload, u32 len);
-int mk_msg_dispatch_request(u32 type, u32 subtype, void *payload, u32 len,
-			    void *resp, u32 *resp_len);
+/**
+ * struct mk_msg_in - a received typed message, as the handlers see it
+ * @instance: the instance that sent it
+ * @type: its type
+ * @subtype: its subtype
+ * @id: a request's id (what its response repeats); 0 for a message
+ * @payload: the bus's private copy of the payload, valid during the call
+ * @len: bytes at @payload
+ */
+struct mk_msg_in {
+	int instance;
+	u32 type;
+	u32 subtype;
+	u64 id;
+	void *payload;
+	u32 len;
+};
+
+/*
+ * A sink's answer to a request it took: it answers later, with
+ * mk_msg_reply(). Never a kernel request handler's (handlers.c turns it
+ * into -EPROTO, what the caller would have made of it).
+ */
+#define MK_MSG_DEFERRED		2
+static_assert(MK_MSG_DEFERRED != MK_MSG_NO_REPLY);
+
+/**
+ * struct mk_msg_sink_ops - a module-internal receiver of the typed
+ *	messages of a type (the typed-message device)
+ * @msg: a message (not a request) of the type. In the receive thread of
+ *	its link, beside the kernel's handlers of the type; must not block.
+ * @request: a request of the type that no kernel request handler took
+ *	(those come first). Returns %MK_MSG_DEFERRED if the sink took it and
+ *	will answer with mk_msg_reply(), -EOPNOTSUPP if it does not take it
+ *	(the next sink of the type is asked), or another negative errno, sent
+ *	back at once as the status. Receive thread; must not block.
+ */
+struct mk_msg_sink_ops {
+	void (*msg)(const struct mk_msg_in *m, void *ctx);
+	int (*request)(const struct mk_msg_in *m, void *ctx);
+};
+
+/* The typed messages' handlers (handlers.c), for messages.c and sinks. */
+void mk_msg_dispatch(const struct mk_msg_in *m);
+int mk_msg_dispatch_request(const struct mk_msg_in *m, void *resp,
+			    u32 *resp_len);
+int mk_msg_register_sink(u32 msg_type, const struct mk_msg_sink_ops *ops,
+			 void *ctx);
+int mk_msg_unregister_sink(u32 msg_type, const struct mk_msg_sink_ops *ops,
+			   void *ctx);
+
+/* Requests with the responder's status apart (messages.c). */
+int mk_msg_call_status(int instance_id, u32 msg_type, u32 subtype,
+		       const void *req, u32 req_len, void *resp, u32 *resp_len,
+		       long timeout, bool intr, int *status);
 
 /* The typed messages, for the seeds' IPI API (msgchan.c). */
 int mk_msg_sender_instance(void);
