@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The mk_rpmsg module: the rpmsg bus over multikernel links and, with
- * CONFIG_MULTIKERNEL_MESSAGES, the typed messages on it.
+ * CONFIG_MULTIKERNEL_MESSAGES, the typed messages on it and their device
+ * for userspace (CONFIG_MULTIKERNEL_MSG_DEV).
  *
  * The typed-message driver is registered first, so that it is there when
- * the first bus creates its "multikernel-msg" channel; then the bus takes
- * the links. Both parts are told to start from here, so neither calls
- * into the other to be started.
+ * the first bus creates its "multikernel-msg" channel; then the device
+ * (without it the kernel's own users still work); then the bus takes the
+ * links. Every part is told to start from here, so none calls into
+ * another to be started.
  */
 
 #include <linux/init.h>
@@ -23,6 +25,8 @@ static int __init mk_rpmsg_init(void)
 		if (ret)
 			return ret;
 	}
+	/* Logged; the kernel's users of the typed messages do without it. */
+	mk_msgdev_init();
 	return mk_rpmsg_bus_init();
 }
 module_init(mk_rpmsg_init);

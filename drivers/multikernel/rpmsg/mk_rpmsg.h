@@ -2,14 +2,17 @@
 /*
  * What the parts of the mk_rpmsg module offer each other: the bus (bus.h
  * holds its internals) to its client the typed messages, the typed
- * messages to the seeds' IPI API and to their other module-internal users
- * (sinks, deferred replies), and both to the module's init. Every
+ * messages to the seeds' IPI API and to the typed-message device (sinks,
+ * deferred replies), and all of them to the module's init. Every
  * dependency is one way:
  *
- *   messages.c (the driver), compat.c -> handlers.c, msgchan.c -> the bus
+ *   msgdev.c -> msgdev_sub.c -> msgdev_queue.c (msgdev.h)
+ *   messages.c (the driver), compat.c, msgdev*.c -> handlers.c, msgchan.c
+ *   msgchan.c -> the bus
  *
- * (compat.c also asks the transport what memory a sender may name).
- * Calls the other way go through function pointers.
+ * (messages.c, msgdev.c: also mk_msg_call_status() of messages.c; compat.c
+ * also asks the transport what memory a sender may name). Calls the other
+ * way go through function pointers: the sinks' ops.
  */
 #ifndef _MK_RPMSG_INTERNAL_H
 #define _MK_RPMSG_INTERNAL_H
@@ -174,5 +177,13 @@ struct mk_link *mk_msg_link_get(int instance_id);
 /* For the module's init (main.c). */
 int mk_rpmsg_bus_init(void);
 int mk_msg_init(void);
+#ifdef CONFIG_MULTIKERNEL_MSG_DEV
+int mk_msgdev_init(void);
+#else
+static inline int mk_msgdev_init(void)
+{
+	return 0;
+}
+#endif
 
 #endif /* _MK_RPMSG_INTERNAL_H */
