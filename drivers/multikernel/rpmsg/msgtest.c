@@ -7,6 +7,9 @@
  *
  *   call INSTANCE SUBTYPE TEXT	mk_msg_call() of MK_MSGTEST_TYPE, 10 s
  *				-> "status N\nresponse TEXT\n"
+ *   calltype INSTANCE TYPE SUBTYPE TEXT
+ *				the same of any type (TYPE a u32), for
+ *				requests that userspace answers
  *   send INSTANCE SUBTYPE TEXT	mk_send_message() of MK_MSGTEST_TYPE
  *				-> "status N\n"
  *   ipi INSTANCE TEXT		multikernel_send_ipi_data() of
@@ -174,6 +177,19 @@ static char *mk_msgtest_arg(char **p)
 	return *arg ? arg : NULL;
 }
 
+/* The next argument of *@p as a u32, named @what in the log. */
+static int mk_msgtest_parse_u32(const char *cmd, const char *what, char **p,
+				u32 *val)
+{
+	char *arg = mk_msgtest_arg(p);
+
+	if (!arg || kstrtou32(arg, 0, val)) {
+		pr_err_ratelimited("%s: %s missing or not a u32\n", cmd, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* INSTANCE, and SUBTYPE unless @subtype is NULL; what is left is TEXT. */
 static int mk_msgtest_parse(const char *cmd, char **p, int *instance,
 			    u32 *subtype)
@@ -186,12 +202,7 @@ static int mk_msgtest_parse(const char *cmd, char **p, int *instance,
 	}
 	if (!subtype)
 		return 0;
-	arg = mk_msgtest_arg(p);
-	if (!arg || kstrtou32(arg, 0, subtype)) {
-		pr_err_ratelimited("%s: SUBTYPE missing or not a u32\n", cmd);
-		return -EINVAL;
-	}
-	return 0;
+	return mk_msgtest_parse_u32(cmd, "SUBTYPE", p, subtype);
 }
 
 static void mk_msgtest_status(struct mk_msgtest_file *mf, int status)
@@ -201,20 +212,25 @@ static void mk_msgtest_status(struct mk_msgtest_file *mf, int status)
 	mutex_unlock(&mf->lock);
 }
 
-static int mk_msgtest_cmd_call(struct mk_msgtest_file *mf, char *args)
+static int mk_msgtest_cmd_call(struct mk_msgtest_file *mf, char *args,
+			       bool typed)
 {
-	u32 subtype, len = MK_MSGTEST_RESP_MAX;
+	u32 type = MK_MSGTEST_TYPE, subtype, len = MK_MSGTEST_RESP_MAX;
+	const char *cmd = typed ? "calltype" : "call";
 	int instance, status;
 	char *text, *resp;
 
-	if (mk_msgtest_parse("call", &args, &instance, &subtype))
+	if (mk_msgtest_parse(cmd, &args, &instance, typed ? NULL : &subtype))
+		return -EINVAL;
+	if (typed && (mk_msgtest_parse_u32(cmd, "TYPE", &args, &type) ||
+		      mk_msgtest_parse_u32(cmd, "SUBTYPE", &args, &subtype)))
 		return -EINVAL;
 	text = args ? args : "";
 	resp = kvmalloc(MK_MSGTEST_RESP_MAX, GFP_KERNEL);
 	if (!resp)
 		return -ENOMEM;
-	status = mk_msg_call(instance, MK_MSGTEST_TYPE, subtype, text,
-			     strlen(text), resp, &len, MK_MSGTEST_TIMEOUT);
+	status = mk_msg_call(instance, type, subtype, text, strlen(text), resp,
+			     &len, MK_MSGTEST_TIMEOUT);
 	if (status || len > MK_MSGTEST_RESP_MAX)
 		len = 0;
 	mutex_lock(&mf->lock);
@@ -328,7 +344,9 @@ static ssize_t mk_msgtest_write(struct file *f, const char __user *ubuf,
 	p = buf;
 	cmd = strsep(&p, " ");
 	if (!strcmp(cmd, "call")) {
-		ret = mk_msgtest_cmd_call(mf, p);
+		ret = mk_msgtest_cmd_call(mf, p, false);
+	} else if (!strcmp(cmd, "calltype")) {
+		ret = mk_msgtest_cmd_call(mf, p, true);
 	} else if (!strcmp(cmd, "send")) {
 		ret = mk_msgtest_cmd_send(mf, p);
 	} else if (!strcmp(cmd, "ipi")) {
@@ -336,7 +354,7 @@ static ssize_t mk_msgtest_write(struct file *f, const char __user *ubuf,
 	} else if (!strcmp(cmd, "last")) {
 		ret = mk_msgtest_cmd_last(mf, p);
 	} else {
-		pr_err_ratelimited("unknown command '%.16s' (call, send, ipi, last)\n",
+		pr_err_ratelimited("unknown command '%.16s' (call, calltype, send, ipi, last)\n",
 				   cmd);
 		ret = -EINVAL;
 	}
