@@ -114,7 +114,7 @@ struct mk_msg_stats {
 	__u64 reserved;
 };
 
-#define MK_MSG_IOC_MAGIC	0xB8
+#define MK_MSG_IOC_MAGIC	0xB9
 #define MK_MSG_IOC_SUBSCRIBE	_IOW(MK_MSG_IOC_MAGIC, 1, struct mk_msg_sub)
 #define MK_MSG_IOC_UNSUBSCRIBE	_IOW(MK_MSG_IOC_MAGIC, 2, struct mk_msg_sub)
 #define MK_MSG_IOC_CALL		_IOWR(MK_MSG_IOC_MAGIC, 3, struct mk_msg_call)
