@@ -119,8 +119,13 @@ int mk_msg_call_status(int instance_id, u32 msg_type, u32 subtype,
 	}
 	spin_lock(&mk_msg_waiters_lock);
 	list_del(&w->node);
-	/* Responses complete under this lock: none can come any more. */
-	done = completion_done(&w->done);
+	/*
+	 * Responses complete under this lock: none can come any more. A wait
+	 * that returned > 0 consumed the completion, so completion_done() is
+	 * false after it; it tells only of a response that came as the wait
+	 * ended.
+	 */
+	done = left > 0 || completion_done(&w->done);
 	spin_unlock(&mk_msg_waiters_lock);
 	if (!ret && !done)
 		ret = left < 0 ? -EINTR : -ETIMEDOUT;

@@ -393,12 +393,18 @@ static void kcmd_run(struct kcmd *k, const char *cmd)
 }
 
 /* Fill the link to @instance with 4 KiB messages until the write fails. */
+/*
+ * What fills a link: messages of 4 KiB until -EAGAIN. A smaller message
+ * may still fit in what is left, so the writes that must wait for room
+ * send one of the same size.
+ */
+static uint8_t fill_msg[4096];
+
 static int fill_link(int fd, int instance, int *count)
 {
-	static uint8_t buf[4096];
 	int ret, n = 0;
 
-	while (n < 100000 && !(ret = msend(fd, instance, T(5), 0, buf, sizeof(buf))))
+	while (n < 100000 && !(ret = msend(fd, instance, T(5), 0, fill_msg, sizeof(fill_msg))))
 		n++;
 	*count = n;
 	return ret;
@@ -758,7 +764,8 @@ static void link_full(void)
 	ktap_result(poll(&p, 1, 300) == 0, "no_pollout_while_every_link_is_full");
 	set_nonblock(w, 0);
 	kick_main_in(&k, 300);
-	ktap_result(msend(w, to_b, T(5), 0, "x", 1) == -EINTR, "blocking_write_interrupted_by_signal");
+	ktap_result(msend(w, to_b, T(5), 0, fill_msg, sizeof(fill_msg)) == -EINTR,
+		    "blocking_write_interrupted_by_signal");
 	job_reap(&k.job, 5000);
 	job_start(&u.job, unpause_main, &u);
 	p = (struct pollfd){ .fd = w, .events = POLLOUT };
@@ -773,7 +780,7 @@ static void link_full(void)
 	u.ms = 500;
 	job_start(&u.job, unpause_main, &u);
 	t0 = now_ms();
-	ret = msend(w, to_b, T(5), 0, "x", 1);
+	ret = msend(w, to_b, T(5), 0, fill_msg, sizeof(fill_msg));
 	printf("# blocking write: %d after %lld ms\n", ret, now_ms() - t0);
 	ktap_result(eb == -EAGAIN && ret == 0 && now_ms() - t0 >= 300, "blocking_write_waits_for_room");
 	job_reap(&u.job, 5000);
@@ -1050,7 +1057,7 @@ static void *writer_main(void *arg)
 {
 	struct writer *wr = arg;
 
-	wr->ret = msend(wr->fd, to_b, T(5), 0, "x", 1);
+	wr->ret = msend(wr->fd, to_b, T(5), 0, fill_msg, sizeof(fill_msg));
 	return NULL;
 }
 
