@@ -26,8 +26,9 @@ install -m 0755 "$MK_ROOT/tests/vm/init" "$STAGE/init"
 
 CFLAGS=(-static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 	-I"$MK_ROOT/tests/vm" -I"$MK_ROOT/include/uapi")
-# Helper programs of the tests, and the instance loader, in /bin.
-for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkload.c; do
+# Helper programs of the tests, the instance loader and mkctl, in /bin.
+for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkload.c \
+	"$MK_ROOT"/tools/multikernel/mkctl/mkctl.c; do
 	[ -e "$src" ] || continue
 	gcc "${CFLAGS[@]}" -o "$STAGE/bin/$(basename "${src%.c}")" "$src" -lpthread
 done
