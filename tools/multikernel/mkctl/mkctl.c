@@ -763,7 +763,7 @@ static const struct cmd cmds[] = {
 	  NUMBERS, cmd_call },
 };
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	size_t i;
 
@@ -784,7 +784,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return bad("missing command");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
