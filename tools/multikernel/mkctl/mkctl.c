@@ -39,6 +39,8 @@
 /* Room for any message the device gives (link MTU: 64 KiB + 4 KiB). */
 #define RX_ROOM		(128 * 1024)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* Bit @nr of a mask, as the kernel's BIT(), of the unsigned int masks here. */
+#define BIT(nr)		(1u << (nr))
 /*
  * printf-like arguments: @a the format, @b the first to check, as the
  * kernel's __printf(). The attribute is split over two lines so that
@@ -65,7 +67,7 @@ enum { TX_MSGS, RX_MSGS, TX_BYTES, RX_BYTES, TX_DB, RX_DB, TX_WAITS, RESETS,
 	MALFORMED, DROPPED, NR_COUNTERS };
 
 /* What DB/MSG needs. */
-#define DB_BITS		(1u << TX_MSGS | 1u << RX_MSGS | 1u << TX_DB | 1u << RX_DB)
+#define DB_BITS		(BIT(TX_MSGS) | BIT(RX_MSGS) | BIT(TX_DB) | BIT(RX_DB))
 /* What stats -w shows, per second. */
 static const int rate_cols[] = { TX_MSGS, RX_MSGS, TX_BYTES, RX_BYTES, TX_DB, RX_DB,
 				 TX_WAITS, DROPPED };
@@ -302,7 +304,7 @@ static unsigned int read_counters(const char *link, unsigned long long *v)
 		v[i] = 0;
 		snprintf(file, sizeof(file), "statistics/%s", counter_names[i]);
 		if (!attr(link, file, buf, sizeof(buf)) && !parse_num(buf, ULLONG_MAX, &v[i]))
-			have |= 1u << i;
+			have |= BIT(i);
 	}
 	return have;
 }
@@ -381,8 +383,8 @@ static int cmd_links(int argc, char **argv)
 		if (attr(names[i], "mtu", mtu, sizeof(mtu)))
 			strcpy(mtu, "?");
 		have = read_counters(names[i], v);
-		snprintf(tx, sizeof(tx), have & 1u << TX_MSGS ? "%llu" : "?", v[TX_MSGS]);
-		snprintf(rx, sizeof(rx), have & 1u << RX_MSGS ? "%llu" : "?", v[RX_MSGS]);
+		snprintf(tx, sizeof(tx), have & BIT(TX_MSGS) ? "%llu" : "?", v[TX_MSGS]);
+		snprintf(rx, sizeof(rx), have & BIT(RX_MSGS) ? "%llu" : "?", v[RX_MSGS]);
 		if ((have & DB_BITS) != DB_BITS)
 			strcpy(db, "?");
 		else if (!(v[TX_MSGS] + v[RX_MSGS]))
@@ -485,7 +487,7 @@ static int cmd_stats(int argc, char **argv)
 			printf("%s %s\n", attrs[i], buf);
 	have = read_counters(argv[optind], v);
 	for (i = 0; i < NR_COUNTERS; i++) {
-		if (have & 1u << i)
+		if (have & BIT(i))
 			printf("%s %llu\n", counter_names[i], v[i]);
 		else
 			fprintf(stderr, "mkctl: stats: %s: no statistics/%s\n", argv[optind],
