@@ -333,12 +333,43 @@ static int by_version(const void *a, const void *b)
 
 /* Links ------------------------------------------------------------------- */
 
+/* Attribute @file of link @link in @buf, or "?" if it cannot be read. */
+static const char *attr_or_unknown(const char *link, const char *file, char *buf,
+				   size_t size)
+{
+	return attr(link, file, buf, size) ? "?" : buf;
+}
+
+/* The row of link @name in its @state in mkctl links, NAME @width wide. */
+static void print_link(const char *name, int width, const char *state)
+{
+	char peer_buf[32], mtu_buf[32], db_buf[16], tx[24], rx[24];
+	const char *peer, *mtu, *db = db_buf;
+	unsigned long long v[NR_COUNTERS];
+	unsigned int have;
+
+	peer = attr_or_unknown(name, "peer_instance", peer_buf, sizeof(peer_buf));
+	if (!strcmp(peer, "-1"))
+		peer = "-";
+	mtu = attr_or_unknown(name, "mtu", mtu_buf, sizeof(mtu_buf));
+	have = read_counters(name, v);
+	snprintf(tx, sizeof(tx), have & BIT(TX_MSGS) ? "%llu" : "?", v[TX_MSGS]);
+	snprintf(rx, sizeof(rx), have & BIT(RX_MSGS) ? "%llu" : "?", v[RX_MSGS]);
+	if ((have & DB_BITS) != DB_BITS)
+		db = "?";
+	else if (!(v[TX_MSGS] + v[RX_MSGS]))
+		db = "-";
+	else
+		snprintf(db_buf, sizeof(db_buf), "%.3f", (double)(v[TX_DB] + v[RX_DB]) /
+			 (double)(v[TX_MSGS] + v[RX_MSGS]));
+	printf("%-*s %6s %-10s %6s %10s %10s %7s\n", width, name, peer, state, mtu, tx, rx,
+	       db);
+}
+
 static int cmd_links(int argc, char **argv)
 {
-	char **names = NULL, state[32], peer[32], mtu[32], db[16], tx[24], rx[24];
-	unsigned long long v[NR_COUNTERS];
 	size_t n = 0, i, width = 4;
-	unsigned int have;
+	char **names = NULL, state[32];
 	struct dirent *d;
 	int c, status;
 	DIR *dir;
@@ -372,28 +403,12 @@ static int cmd_links(int argc, char **argv)
 	printf("%-*s %6s %-10s %6s %10s %10s %7s\n", (int)width, "NAME", "PEER", "STATE",
 	       "MTU", "TX", "RX", "DB/MSG");
 	for (i = 0; i < n; i++) {
-		if (attr(names[i], "state", state, sizeof(state)) && !is_link(names[i]))
-			continue;	/* gone meanwhile */
-		if (attr(names[i], "state", state, sizeof(state)))
-			strcpy(state, "?");
-		if (attr(names[i], "peer_instance", peer, sizeof(peer)))
-			strcpy(peer, "?");
-		else if (!strcmp(peer, "-1"))
-			strcpy(peer, "-");
-		if (attr(names[i], "mtu", mtu, sizeof(mtu)))
-			strcpy(mtu, "?");
-		have = read_counters(names[i], v);
-		snprintf(tx, sizeof(tx), have & BIT(TX_MSGS) ? "%llu" : "?", v[TX_MSGS]);
-		snprintf(rx, sizeof(rx), have & BIT(RX_MSGS) ? "%llu" : "?", v[RX_MSGS]);
-		if ((have & DB_BITS) != DB_BITS)
-			strcpy(db, "?");
-		else if (!(v[TX_MSGS] + v[RX_MSGS]))
-			strcpy(db, "-");
-		else
-			snprintf(db, sizeof(db), "%.3f", (double)(v[TX_DB] + v[RX_DB]) /
-				 (double)(v[TX_MSGS] + v[RX_MSGS]));
-		printf("%-*s %6s %-10s %6s %10s %10s %7s\n", (int)width, names[i], peer,
-		       state, mtu, tx, rx, db);
+		/* Neither a state nor a directory: gone meanwhile. */
+		if (!attr(names[i], "state", state, sizeof(state)))
+			print_link(names[i], (int)width, state);
+		else if (is_link(names[i]))
+			print_link(names[i], (int)width,
+				   attr_or_unknown(names[i], "state", state, sizeof(state)));
 		free(names[i]);
 	}
 	free(names);
