@@ -15,6 +15,7 @@
  * system refused (errno text on stderr), 2 bad usage, an unknown link
  * included. Manual: mkctl.rst here.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +58,12 @@ struct cmd {
 };
 
 static const struct cmd *cur;		/* the subcommand running */
-static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM seen */
+/*
+ * SIGINT or SIGTERM seen. A handler may set a lock-free atomic object
+ * (C11 7.14.1.1), as it may a volatile sig_atomic_t.
+ */
+static atomic_int stop;
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "an atomic_int that a signal handler may set");
 
 static const char *const counter_names[] = {
 	"tx_messages", "rx_messages", "tx_bytes", "rx_bytes", "tx_doorbells",
