@@ -85,9 +85,15 @@ static const struct { const char *name; uint32_t type; } types[] = {
 	{ "user", 0x4000 }, { "ipi_compat", 0x5000 },
 };
 
+/* Their names, for a message about a type that is none of them. */
+#define TYPE_NAMES	"io, resource, system, user, ipi_compat"
+
 #define NR_DEFAULT_TYPES 4
 
 /* Errors ------------------------------------------------------------------ */
+
+/* The diagnosis of an answer of the kernel that mkctl cannot take. */
+#define ABI_DIFFERS	"mkctl and the kernel differ on the ABI"
 
 static void vsay(const char *fmt, va_list ap)
 {
@@ -129,7 +135,7 @@ static int fail_errno(int e, int instance, int call)
 	const char *m = e == EMSGSIZE ? (call ? "request or response larger than the link's MTU" :
 						 "payload larger than the link's MTU") :
 		e == EPERM ? "this type is reserved for the kernel" :
-		e == EINVAL || e == ENOTTY ? "refused: mkctl and the kernel differ on the ABI" :
+		e == EINVAL || e == ENOTTY ? "refused: " ABI_DIFFERS :
 		e == ETIMEDOUT ? (call ? "no response in time" : "the link stayed full") :
 		e == EAGAIN ? "the link is full" : NULL;
 
@@ -183,8 +189,7 @@ static int type_arg(const char *s, uint32_t *type)
 		}
 	}
 	if (parse_num(s, UINT32_MAX, &v))
-		return bad("bad type '%s': not a number (0-0xffffffff) nor io, resource, system, user, ipi_compat",
-			   s);
+		return bad("bad type '%s': not a number (0-0xffffffff) nor " TYPE_NAMES, s);
 	*type = v;
 	return 0;
 }
@@ -569,8 +574,8 @@ static int cmd_send(int argc, char **argv)
 		if (n < 0)
 			fail_errno(errno, m->instance, 0);
 		else if ((size_t)n != sizeof(*m) + m->len)
-			fail("instance %d: %zd of %zu bytes taken: mkctl and the kernel differ on the ABI",
-			     m->instance, n, sizeof(*m) + m->len);
+			fail("instance %d: %zd of %zu bytes taken: " ABI_DIFFERS, m->instance, n,
+			     sizeof(*m) + m->len);
 		else
 			status = 0;
 		close(fd);
@@ -690,7 +695,7 @@ static int cmd_listen(int argc, char **argv)
 			!named && refused ? " left out" : "", strerror(e),
 			e == EBUSY || e == EEXIST ? " (another descriptor answers its requests)" :
 			e == EPERM ? " (reserved for the kernel)" :
-			e == EINVAL || e == ENOTTY ? " (mkctl and the kernel differ on the ABI)" : "");
+			e == EINVAL || e == ENOTTY ? " (" ABI_DIFFERS ")" : "");
 		if (named || !refused)
 			break;
 	}
@@ -743,8 +748,8 @@ static int cmd_call(int argc, char **argv)
 		else if (e)
 			fail_errno(e, m->instance, 1);
 		else if (call.resp_len > RX_ROOM)
-			fail("a response of %u bytes in %u: mkctl and the kernel differ on the ABI",
-			     call.resp_len, RX_ROOM);
+			fail("a response of %u bytes in %u: " ABI_DIFFERS, call.resp_len,
+			     RX_ROOM);
 		else
 			status = 0;
 		if (!status) {
