@@ -102,6 +102,16 @@ static void vsay(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* A problem that does not end the command: say what it is. */
+static __printf(1, 2) void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
 /* The system refused: say why; returns 1, the exit status. */
 static __printf(1, 2) int fail(const char *fmt, ...)
 {
@@ -517,8 +527,7 @@ static int cmd_stats(int argc, char **argv)
 		if (have & BIT(i))
 			printf("%s %llu\n", counter_names[i], v[i]);
 		else
-			fprintf(stderr, "mkctl: stats: %s: no statistics/%s\n", argv[optind],
-				counter_names[i]);
+			say("%s: no statistics/%s", argv[optind], counter_names[i]);
 	}
 	return have ? 0 : 1;
 }
@@ -584,6 +593,41 @@ static int cmd_send(int argc, char **argv)
 	return status;
 }
 
+/*
+ * The message of a read of @n bytes into @buf: its header into *@h and
+ * its line printed; 0, or 1 having said that it is not one message.
+ */
+static int print_msg(const char *buf, ssize_t n, struct mk_msg_hdr *h)
+{
+	if ((size_t)n >= sizeof(*h))
+		memcpy(h, buf, sizeof(*h));
+	if ((size_t)n < sizeof(*h) || h->len != n - sizeof(*h))
+		return fail("a read of %zd bytes, not a header and its payload: " ABI_DIFFERS, n);
+	printf("instance=%d type=0x%x subtype=0x%x id=%llu len=%u ", h->instance, h->type,
+	       h->subtype, (unsigned long long)h->id, h->len);
+	if (h->flags)
+		printf("flags=%s%s%s ", h->flags & MK_MSG_F_REQUEST ? "request" : "",
+		       h->flags & MK_MSG_F_REQUEST && h->flags & MK_MSG_F_LOST ? "," : "",
+		       h->flags & MK_MSG_F_LOST ? "lost" : "");
+	print_payload((const unsigned char *)buf + sizeof(*h), h->len);
+	return 0;
+}
+
+/* Answer the request in @msg: with its payload if @echo, else -EOPNOTSUPP. */
+static void respond(int fd, void *msg, int echo)
+{
+	struct mk_msg_hdr *h = msg;
+
+	/* The request's header turned round, the payload as it is. */
+	h->flags = MK_MSG_F_RESPONSE;
+	h->status = echo ? 0 : -EOPNOTSUPP;
+	if (!echo)
+		h->len = 0;
+	if (write(fd, msg, sizeof(*h) + h->len) < 0)
+		say("answer to request %llu of instance %d: %s", (unsigned long long)h->id,
+		    h->instance, strerror(errno));
+}
+
 /* Print (and answer) messages until @count (0: no end) or a signal. */
 static int receive(int fd, unsigned long long count, int answers, int echo)
 {
@@ -614,30 +658,12 @@ static int receive(int fd, unsigned long long count, int answers, int echo)
 			status = fail("read: %s", strerror(errno));
 			break;
 		}
-		if ((size_t)n >= sizeof(h))
-			memcpy(&h, buf, sizeof(h));
-		if ((size_t)n < sizeof(h) || h.len != n - sizeof(h)) {
-			status = fail("a read of %zd bytes, not a header and its payload: mkctl and the kernel differ on the ABI",
-				      n);
+		status = print_msg(buf, n, &h);
+		if (status)
 			break;
-		}
-		printf("instance=%d type=0x%x subtype=0x%x id=%llu len=%u ", h.instance,
-		       h.type, h.subtype, (unsigned long long)h.id, h.len);
-		if (h.flags)
-			printf("flags=%s%s%s ", h.flags & MK_MSG_F_REQUEST ? "request" : "",
-			       h.flags & MK_MSG_F_REQUEST && h.flags & MK_MSG_F_LOST ? "," : "",
-			       h.flags & MK_MSG_F_LOST ? "lost" : "");
-		print_payload((unsigned char *)buf + sizeof(h), h.len);
 		got++;
-		if (!answers || !(h.flags & MK_MSG_F_REQUEST))
-			continue;
-		/* The answer: this header turned round, the payload as it is. */
-		((struct mk_msg_hdr *)buf)->flags = MK_MSG_F_RESPONSE;
-		((struct mk_msg_hdr *)buf)->status = echo ? 0 : -EOPNOTSUPP;
-		((struct mk_msg_hdr *)buf)->len = echo ? h.len : 0;
-		if (write(fd, buf, sizeof(h) + (echo ? h.len : 0)) < 0)
-			fprintf(stderr, "mkctl: listen: answer to request %llu of instance %d: %s\n",
-				(unsigned long long)h.id, h.instance, strerror(errno));
+		if (answers && h.flags & MK_MSG_F_REQUEST)
+			respond(fd, buf, echo);
 	}
 	free(buf);
 	return buf ? status : fail("%s", strerror(ENOMEM));
@@ -691,11 +717,11 @@ static int cmd_listen(int argc, char **argv)
 		/* Of the default types, one refused to this descriptor is left out. */
 		e = errno;
 		refused = e == EBUSY || e == EEXIST || e == EPERM;
-		fprintf(stderr, "mkctl: listen: type 0x%x%s: %s%s\n", subs[i].type,
-			!named && refused ? " left out" : "", strerror(e),
-			e == EBUSY || e == EEXIST ? " (another descriptor answers its requests)" :
-			e == EPERM ? " (reserved for the kernel)" :
-			e == EINVAL || e == ENOTTY ? " (" ABI_DIFFERS ")" : "");
+		say("type 0x%x%s: %s%s", subs[i].type, !named && refused ? " left out" : "",
+		    strerror(e),
+		    e == EBUSY || e == EEXIST ? " (another descriptor answers its requests)" :
+		    e == EPERM ? " (reserved for the kernel)" :
+		    e == EINVAL || e == ENOTTY ? " (" ABI_DIFFERS ")" : "");
 		if (named || !refused)
 			break;
 	}
