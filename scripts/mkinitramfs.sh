@@ -26,12 +26,16 @@ install -m 0755 "$MK_ROOT/tests/vm/init" "$STAGE/init"
 
 CFLAGS=(-static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 	-I"$MK_ROOT/tests/vm" -I"$MK_ROOT/include/uapi")
-# Helper programs of the tests, the instance loader and mkctl, in /bin.
-for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkload.c \
-	"$MK_ROOT"/tools/multikernel/mkctl/mkctl.c; do
+# Helper programs of the tests and the instance loader, in /bin: a file each.
+for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkload.c; do
 	[ -e "$src" ] || continue
 	gcc "${CFLAGS[@]}" -o "$STAGE/bin/$(basename "${src%.c}")" "$src" -lpthread
 done
+# mkctl, in /bin too: one program of every C file of its directory.
+mkctl_srcs=("$MK_ROOT"/tools/multikernel/mkctl/*.c)
+if [ -e "${mkctl_srcs[0]}" ]; then
+	gcc "${CFLAGS[@]}" -o "$STAGE/bin/mkctl" "${mkctl_srcs[@]}"
+fi
 # Each boot's tests; a boot's instance/ holds what its spawned kernel runs.
 for dir in "$MK_ROOT"/tests/vm/*/ "$MK_ROOT"/tests/vm/*/instance/; do
 	[ -d "$dir" ] || continue
