@@ -172,7 +172,8 @@ int cmd_links(int argc, char **argv)
 		n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), by_version);
+	if (n)	/* qsort() of NULL, even of no element, is undefined */
+		qsort(names, n, sizeof(*names), by_version);
 	printf("%-*s %6s %-10s %6s %10s %10s %7s\n", (int)width, "NAME", "PEER", "STATE",
 	       "MTU", "TX", "RX", "DB/MSG");
 	for (i = 0; i < n; i++) {
