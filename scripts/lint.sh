@@ -9,7 +9,8 @@
 # objects keep their flags); then the kernel files the vector hook edits,
 # built with FRED on and the doorbell off (build-fred-nomk: tinyconfig and
 # scripts/config/fred-nomk.config); and the transport and rpmsg bus with
-# the x86 doorbell off (build-noipi); and make htmldocs of
+# the x86 doorbell off (build-noipi); calls between our files without a
+# cycle (scripts/cycles.py); and make htmldocs of
 # Documentation/multikernel/ (build-docs). With --ktap, results go to
 # RUNDIR/ktap.log in the format of a VM boot, for ktap.py; otherwise to the
 # terminal, with a non-zero exit status if anything is reported.
@@ -133,6 +134,12 @@ noipi_check() {
 noipi_check > "$tmp/noipi_build" 2>&1 || echo "build failed" >> "$tmp/noipi_build"
 grep -E 'warning|error|failed' "$tmp/noipi_build" > "$tmp/noipi" || true
 result transport_without_x86_doorbell "$tmp/noipi"
+
+# No two files of ours call each other in a loop (scripts/cycles.py, from
+# the symbols the test build's objects define and use).
+(cd "$MK_CACHE" && python3 "$MK_ROOT/scripts/cycles.py" "$TEST_BUILD" "${dirs[@]%/}") \
+	> "$tmp/cycles" 2>&1 || true
+result no_call_cycles_between_files "$tmp/cycles"
 
 # The kernel's own documentation build of Documentation/multikernel/
 # (Sphinx, with the kernel-doc comments it pulls in from the code).
