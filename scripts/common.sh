@@ -15,3 +15,43 @@ mk_die() { printf '[mk] error: %s\n' "$*" >&2; exit 1; }
 
 # mk_build_dir CONFIG: the O= directory of one configuration (test, bench)
 mk_build_dir() { printf '%s/build-%s\n' "$MK_CACHE" "$1"; }
+
+# Checks that report as a boot does (lint.sh, series-check.sh):
+#   mk_checks_begin NAME "$@"   takes --ktap RUNDIR from the arguments
+#   mk_check RESULT LOGFILE     one result: ok if LOGFILE is empty
+#   mk_checks_end               the plan; exit status 0 with --ktap (the
+#                               results decide), else 1 if anything failed
+mk_checks_begin() {
+	MK_CHECKS=$1 MK_CHECKS_RUN= MK_CHECKS_N=0 MK_CHECKS_FAILED=0
+	if [ "${2:-}" = --ktap ]; then
+		MK_CHECKS_RUN=${3:?--ktap needs a directory}
+		rm -rf "$MK_CHECKS_RUN"
+		mkdir -p "$MK_CHECKS_RUN"
+		: > "$MK_CHECKS_RUN/console.log"
+	fi
+}
+mk_check() {
+	local run=$MK_CHECKS_RUN
+	MK_CHECKS_N=$((MK_CHECKS_N + 1))
+	if [ -s "$2" ]; then
+		MK_CHECKS_FAILED=1
+		if [ -n "$run" ]; then
+			echo "not ok $MK_CHECKS_N $1" >> "$run/ktap.log"
+			sed 's/^/# /' "$2" >> "$run/ktap.log"
+		fi
+		echo "[$MK_CHECKS] $1:" >&2
+		cat "$2" >&2
+	else
+		if [ -n "$run" ]; then echo "ok $MK_CHECKS_N $1" >> "$run/ktap.log"; fi
+		echo "[$MK_CHECKS] $1: ok" >&2
+	fi
+}
+mk_checks_end() {
+	if [ -n "$MK_CHECKS_RUN" ]; then
+		echo "1..$MK_CHECKS_N" >> "$MK_CHECKS_RUN/ktap.log"
+		echo "# mktest: boot $MK_CHECKS done" >> "$MK_CHECKS_RUN/ktap.log"
+		echo ok > "$MK_CHECKS_RUN/status"
+		exit 0
+	fi
+	exit "$MK_CHECKS_FAILED"
+}

@@ -17,13 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-RUN=
-if [ "${1:-}" = --ktap ]; then
-	RUN=${2:?--ktap needs a directory}
-	rm -rf "$RUN"
-	mkdir -p "$RUN"
-	: > "$RUN/console.log"
-fi
+mk_checks_begin lint "$@"
 
 TEST_BUILD=$(mk_build_dir test)
 LINT_BUILD=$(mk_build_dir lint)
@@ -34,22 +28,7 @@ cd "$MK_ROOT"
 mapfile -t csrc < <(find arch kernel drivers include -name '*.[ch]' | sort)
 dirs=(arch/x86/multikernel/ kernel/multikernel/ drivers/multikernel/)
 
-n=0 failed=0
-result() { # name, log file
-	n=$((n + 1))
-	if [ -s "$2" ]; then
-		failed=1
-		if [ -n "$RUN" ]; then
-			echo "not ok $n $1" >> "$RUN/ktap.log"
-			sed 's/^/# /' "$2" >> "$RUN/ktap.log"
-		fi
-		echo "[lint] $1:" >&2
-		cat "$2" >&2
-	else
-		[ -n "$RUN" ] && echo "ok $n $1" >> "$RUN/ktap.log"
-		echo "[lint] $1: clean" >&2
-	fi
-}
+result() { mk_check "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -155,10 +134,4 @@ htmldocs_check > "$tmp/htmldocs_build" 2>&1 || echo "htmldocs failed" >> "$tmp/h
 grep -iE 'warning|error|failed' "$tmp/htmldocs_build" > "$tmp/htmldocs" || true
 result htmldocs "$tmp/htmldocs"
 
-if [ -n "$RUN" ]; then
-	echo "1..$n" >> "$RUN/ktap.log"
-	echo "# mktest: boot lint done" >> "$RUN/ktap.log"
-	echo ok > "$RUN/status"
-	exit 0
-fi
-exit $failed
+mk_checks_end

@@ -14,13 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-RUN=
-if [ "${1:-}" = --ktap ]; then
-	RUN=${2:?--ktap needs a directory}
-	rm -rf "$RUN"
-	mkdir -p "$RUN"
-	: > "$RUN/console.log"
-fi
+mk_checks_begin series "$@"
 
 TEST_BUILD=$(mk_build_dir test)
 BUILD=$(mk_build_dir series)
@@ -28,33 +22,10 @@ PRISTINE=$MK_CACHE/pristine
 OUT=$MK_CACHE/patches
 [ -f "$TEST_BUILD/.config" ] || mk_die "build the test kernel first (make)"
 
-n=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-result() { # name, log file
-	n=$((n + 1))
-	if [ -s "$2" ]; then
-		failed=1
-		if [ -n "$RUN" ]; then
-			echo "not ok $n $1" >> "$RUN/ktap.log"
-			sed 's/^/# /' "$2" >> "$RUN/ktap.log"
-		fi
-		echo "[series] $1:" >&2
-		cat "$2" >&2
-	else
-		[ -n "$RUN" ] && echo "ok $n $1" >> "$RUN/ktap.log"
-		echo "[series] $1: ok" >&2
-	fi
-}
-finish() {
-	if [ -n "$RUN" ]; then
-		echo "1..$n" >> "$RUN/ktap.log"
-		echo "# mktest: boot series done" >> "$RUN/ktap.log"
-		echo ok > "$RUN/status"
-		exit 0
-	fi
-	exit $failed
-}
+result() { mk_check "$@"; }
+finish() { mk_checks_end; }
 
 "$MK_ROOT/scripts/prepare-tree.sh"
 if ! MK_SRC=$MK_SRC python3 "$MK_ROOT/scripts/patches.py" "$OUT" > /dev/null 2> "$tmp/gen"; then

@@ -12,10 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/rpmsg.h>
@@ -282,6 +285,113 @@ static inline uint32_t sum(const uint8_t *p, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
 	return h;
+}
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* The loopbacks of DBG "loopback", one struct lo each; -1 if unreadable. */
+struct lo {
+	int id;
+	char a[24], b[24];
+	unsigned long long phys, size;
+};
+
+static inline int lo_list_all(struct lo *los, int max)
+{
+	char buf[4096], *line, *save;
+	int n = 0;
+
+	if (get(DBG "loopback", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%d %23s %23s %llx %llu", &los[n].id, los[n].a,
+			   los[n].b, &los[n].phys, &los[n].size) == 5)
+			n++;
+	return n;
+}
+
+/*
+ * A job: a function run in a thread of its own, which the test can wait
+ * for with a bound and signal out of a blocking call.
+ */
+struct job {
+	pthread_t t;
+	void *(*fn)(void *arg);
+	void *arg;
+	int done, joined;
+};
+
+static inline void *job_main(void *arg)
+{
+	struct job *j = arg;
+
+	j->fn(j->arg);
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static inline void job_start(struct job *j, void *(*fn)(void *arg), void *arg)
+{
+	j->fn = fn;
+	j->arg = arg;
+	j->done = 0;
+	j->joined = 0;
+	if (pthread_create(&j->t, NULL, job_main, j)) {
+		printf("# cannot start a thread\n");
+		j->done = 1;
+		j->joined = 1;
+	}
+}
+
+static inline int job_done(struct job *j)
+{
+	return __atomic_load_n(&j->done, __ATOMIC_ACQUIRE);
+}
+
+/* Wait up to @ms for the job to end; join it if it did. */
+static inline int job_wait(struct job *j, int ms)
+{
+	long long end = now_ms() + ms;
+
+	while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) && now_ms() < end)
+		usleep(5000);
+	if (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE))
+		return 0;
+	if (!j->joined) {
+		pthread_join(j->t, NULL);
+		j->joined = 1;
+	}
+	return 1;
+}
+
+/*
+ * Wait up to @ms, then end a job stuck in the kernel: SIGUSR1 (the
+ * program's handler, without SA_RESTART) breaks an interruptible wait with
+ * EINTR, so the thread lets go of what it holds. Returns whether it ended;
+ * if not, the thread and its memory are left behind.
+ */
+static inline int job_reap(struct job *j, int ms)
+{
+	int i;
+
+	if (job_wait(j, ms))
+		return 1;
+	for (i = 0; i < 30 && !job_wait(j, 100); i++)
+		pthread_kill(j->t, SIGUSR1);
+	if (j->joined)
+		return 0;
+	printf("# a thread is still stuck in the kernel after signals; left behind\n");
+	pthread_detach(j->t);
+	j->joined = 1;
+	return 0;
 }
 
 #endif /* MK_TESTS_MKVM_H */

@@ -20,6 +20,8 @@
 
 #include "mk_rpmsg.h"
 
+static_assert(MK_MSG_DEFERRED != MK_MSG_NO_REPLY);
+
 struct mk_msg_handler {
 	struct list_head node;
 	u32 type;

@@ -23,7 +23,6 @@
 #include <linux/poll.h>
 #include <linux/types.h>
 #include <linux/wait.h>
-#include <linux/multikernel/messages.h>
 
 struct file;
 struct mk_link;
@@ -137,8 +136,7 @@ struct mk_msg_in {
  * mk_msg_reply(). Never a kernel request handler's (handlers.c turns it
  * into -EPROTO, what the caller would have made of it).
  */
-#define MK_MSG_DEFERRED		2
-static_assert(MK_MSG_DEFERRED != MK_MSG_NO_REPLY);
+#define MK_MSG_DEFERRED		2	/* not MK_MSG_NO_REPLY: handlers.c checks */
 
 /**
  * struct mk_msg_sink_ops - a module-internal receiver of the typed

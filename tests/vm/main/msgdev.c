@@ -59,77 +59,7 @@ static int lo_id = -1, to_a, to_b;
 static pthread_t main_thread;
 static unsigned int qmax = 256, bmax = 1048576;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Threads ----------------------------------------------------------------- */
-
-struct job {
-	pthread_t t;
-	void *(*fn)(void *arg);
-	void *arg;
-	int done, joined;
-};
-
-static void *job_main(void *arg)
-{
-	struct job *j = arg;
-
-	j->fn(j->arg);
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void job_start(struct job *j, void *(*fn)(void *arg), void *arg)
-{
-	j->fn = fn;
-	j->arg = arg;
-	j->done = 0;
-	j->joined = 0;
-	if (pthread_create(&j->t, NULL, job_main, j)) {
-		printf("# cannot start a thread\n");
-		j->done = 1;
-		j->joined = 1;
-	}
-}
-
-/* Wait up to @ms for the job to end; join it if it did. */
-static int job_wait(struct job *j, int ms)
-{
-	long long end = now_ms() + ms;
-
-	while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) && now_ms() < end)
-		usleep(5000);
-	if (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE))
-		return 0;
-	if (!j->joined) {
-		pthread_join(j->t, NULL);
-		j->joined = 1;
-	}
-	return 1;
-}
-
-/* Wait up to @ms, then signal the job out of the kernel; whether it ended. */
-static int job_reap(struct job *j, int ms)
-{
-	int i;
-
-	if (job_wait(j, ms))
-		return 1;
-	for (i = 0; i < 30 && !job_wait(j, 100); i++)
-		pthread_kill(j->t, SIGUSR1);
-	if (j->joined)
-		return 0;
-	printf("# a thread is still stuck in the kernel after signals; left behind\n");
-	pthread_detach(j->t);
-	j->joined = 1;
-	return 0;
-}
 
 struct kick {
 	struct job job;

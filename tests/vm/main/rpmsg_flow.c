@@ -60,14 +60,6 @@ static unsigned int addr_pair(void)
 	return a;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 /* A number in a file (module parameter), or -1 if there is none. */
 static long long number(const char *path)
 {
@@ -229,75 +221,6 @@ static int drain(int fd, int max, int ms)
 
 /* Threads with bounded waits ------------------------------------------------ */
 
-struct job {
-	pthread_t t;
-	void *(*fn)(void *arg);
-	void *arg;
-	int done, joined;
-};
-
-static void *job_main(void *arg)
-{
-	struct job *j = arg;
-
-	j->fn(j->arg);
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void job_start(struct job *j, void *(*fn)(void *arg), void *arg)
-{
-	j->fn = fn;
-	j->arg = arg;
-	j->done = 0;
-	j->joined = 0;
-	if (pthread_create(&j->t, NULL, job_main, j)) {
-		printf("# cannot start a thread\n");
-		j->done = 1;
-		j->joined = 1;
-	}
-}
-
-static int job_done(struct job *j)
-{
-	return __atomic_load_n(&j->done, __ATOMIC_ACQUIRE);
-}
-
-/* Wait up to @ms for the job to end; join it if it did. */
-static int job_wait(struct job *j, int ms)
-{
-	long long end = now_ms() + ms;
-
-	while (!job_done(j) && now_ms() < end)
-		usleep(5000);
-	if (!job_done(j))
-		return 0;
-	if (!j->joined) {
-		pthread_join(j->t, NULL);
-		j->joined = 1;
-	}
-	return 1;
-}
-
-/*
- * End a job stuck in the kernel: SIGUSR1 breaks an interruptible wait with
- * EINTR, so the thread lets go of what it holds (rpmsg_char's ept_lock,
- * which the link's receive thread may be waiting for). Returns 0 if it is
- * still stuck: then the thread and its memory are left behind.
- */
-static int job_reap(struct job *j)
-{
-	int i;
-
-	for (i = 0; i < 30 && !job_wait(j, 100); i++)
-		pthread_kill(j->t, SIGUSR1);
-	if (j->joined)
-		return 1;
-	printf("# a thread is still stuck in the kernel after signals; left behind\n");
-	pthread_detach(j->t);
-	return 0;
-}
-
 /*
  * A writer of numbered messages of @len bytes, until @stop, @cap messages
  * or an error (@err). @cap keeps a kernel that queues without limit (the
@@ -359,7 +282,7 @@ static struct wr *wr_start(int fd, size_t len, int cap, int spin)
 static void wr_end(struct wr *w)
 {
 	WRITE_ONCE(w->stop, 1);
-	if (job_wait(&w->job, 2000) || job_reap(&w->job))
+	if (job_wait(&w->job, 2000) || job_reap(&w->job, 0))
 		free(w);
 }
 
@@ -442,7 +365,7 @@ static struct ioc *ioc_start(int fd, unsigned long req,
 
 static void ioc_end(struct ioc *c)
 {
-	if (job_wait(&c->job, 5000) || job_reap(&c->job))
+	if (job_wait(&c->job, 5000) || job_reap(&c->job, 0))
 		free(c);
 }
 
@@ -829,7 +752,7 @@ static void peer_release_wakes_blocked_writer(void)
 		    "link_not_reset_by_channel_release");
 	wr_end(w);
 	w = NULL;
-	if (job_wait(&l->job, 5000) || job_reap(&l->job))
+	if (job_wait(&l->job, 5000) || job_reap(&l->job, 0))
 		free(l);
 	ktap_result(job_wait(&rel->job, 5000) && rel->ret == 0, "release_dev_returns");
 	ioc_end(rel);

@@ -61,36 +61,15 @@ struct end {
 };
 
 /* Loopbacks as listed: "ID A B PHYS SIZE". */
-struct lo {
-	int id;
-	char a[24], b[24];
-	unsigned long long phys, size;
-};
-
-static int list(struct lo *los, int max)
-{
-	char buf[4096], *line, *save;
-	int n = 0;
-
-	if (get(DBG "loopback", buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line && n < max;
-	     line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%d %23s %23s %llx %llu", &los[n].id, los[n].a,
-			   los[n].b, &los[n].phys, &los[n].size) == 5)
-			n++;
-	return n;
-}
-
 /* Create a loopback with @cmd; the new one into *@out. */
 static int create(const char *cmd, struct lo *out)
 {
 	struct lo before[16], after[16];
-	int nb = list(before, 16), na, i, j;
+	int nb = lo_list_all(before, 16), na, i, j;
 
 	if (nb < 0 || put(DBG "loopback", cmd))
 		return 0;
-	na = list(after, 16);
+	na = lo_list_all(after, 16);
 	for (i = 0; i < na; i++) {
 		for (j = 0; j < nb && before[j].id != after[i].id; j++)
 			;

@@ -31,27 +31,6 @@ static int stream_ok(const char *cmd, long long count)
 }
 
 /* Loopbacks as listed: "ID A B PHYS SIZE". */
-struct lo {
-	int id;
-	char a[24], b[24];
-	unsigned long long phys, size;
-};
-
-static int list(struct lo *los, int max)
-{
-	char buf[4096], *line, *save;
-	int n = 0;
-
-	if (get(DBG "loopback", buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line && n < max;
-	     line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%d %23s %23s %llx %llu", &los[n].id, los[n].a,
-			   los[n].b, &los[n].phys, &los[n].size) == 5)
-			n++;
-	return n;
-}
-
 static int link_up(const char *name)
 {
 	char path[128], buf[2048];
@@ -66,14 +45,14 @@ static int link_up(const char *name)
 	return 0;
 }
 
-struct job {
+struct stream_job {
 	char cmd[128];
 	int ok;
 };
 
 static void *job_fn(void *arg)
 {
-	struct job *j = arg;
+	struct stream_job *j = arg;
 
 	j->ok = stream_ok(j->cmd, 20000);
 	return NULL;
@@ -82,7 +61,7 @@ static void *job_fn(void *arg)
 static void concurrent_streams(struct lo *los, int n)
 {
 	pthread_t t[3];
-	struct job j[3];
+	struct stream_job j[3];
 	int i, all = 1;
 
 	for (i = 0; i < 3 && i < n; i++) {
@@ -161,7 +140,7 @@ static void attach_paths(void)
 	int n, i, fd, len, host = -1;
 
 	ktap_result(put(DBG "loopback", "host 0") == 0, "host_side_created");
-	n = list(los, 16);
+	n = lo_list_all(los, 16);
 	for (i = 0; i < n; i++)
 		if (!strcmp(los[i].b, "-"))
 			host = i;
@@ -237,7 +216,7 @@ static void destroy_under_stream(void)
 	time_t t0;
 	int n, ok;
 
-	n = put(DBG "loopback", "create") == 0 ? list(los, 16) : 0;
+	n = put(DBG "loopback", "create") == 0 ? lo_list_all(los, 16) : 0;
 	if (n < 1 || !link_up(los[n - 1].a) || !link_up(los[n - 1].b)) {
 		ktap_result(0, "destroy_under_stream_fails_it");
 		return;
@@ -261,12 +240,12 @@ int main(void)
 	char buf[4096], cmd[64];
 	int n, i, before;
 
-	before = list(los, 16);
+	before = lo_list_all(los, 16);
 	ktap_result(before == 0, "no_loopback_at_start");
 	for (i = 0; i < 3; i++)
 		ktap_result(put(DBG "loopback", i == 2 ? "create 2 3" : "create") == 0,
 			    "create_loopback_%d", i);
-	n = list(los, 16);
+	n = lo_list_all(los, 16);
 	ktap_result(n == 3, "three_loopbacks_listed");
 	for (i = 0; i < n; i++)
 		ktap_result(link_up(los[i].a) && link_up(los[i].b), "loopback_%d_up", i);
@@ -290,7 +269,7 @@ int main(void)
 		ktap_result(put(DBG "loopback", cmd) == 0, "destroy_loopback_%d", i);
 	}
 	destroy_under_stream();
-	ktap_result(list(los, 16) == 0, "no_loopback_left");
+	ktap_result(lo_list_all(los, 16) == 0, "no_loopback_left");
 	get("/proc/iomem", buf, sizeof(buf));
 	ktap_result(!strstr(buf, "multikernel instance"), "instance_pools_released");
 	return ktap_finish();
