@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # mkinitramfs.sh CONFIG: build the test initramfs of a kernel configuration:
-# static busybox, tests/vm/init as /init, the tests of every boot under
+# static busybox, tests/vm/init as /init, the helpers of tests/vm/bin,
+# mkload, mkctl and mkrtt in /bin, the tests of every boot under
 # /tests/BOOT/ (C programs compiled static, shell scripts as they are), and
 # the kernel's modules. Written to $MK_CACHE/initramfs-CONFIG.cpio.gz.
 set -euo pipefail
@@ -31,11 +32,13 @@ for src in "$MK_ROOT"/tests/vm/bin/*.c "$MK_ROOT"/tools/multikernel/mkload/mkloa
 	[ -e "$src" ] || continue
 	gcc "${CFLAGS[@]}" -o "$STAGE/bin/$(basename "${src%.c}")" "$src" -lpthread
 done
-# mkctl, in /bin too: one program of every C file of its directory.
-mkctl_srcs=("$MK_ROOT"/tools/multikernel/mkctl/*.c)
-if [ -e "${mkctl_srcs[0]}" ]; then
-	gcc "${CFLAGS[@]}" -o "$STAGE/bin/mkctl" "${mkctl_srcs[@]}"
-fi
+# mkctl and mkrtt, in /bin too: each one program of every C file of its
+# directory (mkrtt's watchdog is a thread).
+for tool in mkctl mkrtt; do
+	srcs=("$MK_ROOT/tools/multikernel/$tool"/*.c)
+	[ -e "${srcs[0]}" ] || continue
+	gcc "${CFLAGS[@]}" -o "$STAGE/bin/$tool" "${srcs[@]}" -lpthread
+done
 # Each boot's tests; a boot's instance/ holds what its spawned kernel runs.
 for dir in "$MK_ROOT"/tests/vm/*/ "$MK_ROOT"/tests/vm/*/instance/; do
 	[ -d "$dir" ] || continue
