@@ -69,8 +69,32 @@ typedef int64_t s64;
 #else
 #define MKV_READ_ONCE_ORDER	__ATOMIC_RELAXED
 #endif
+
+/*
+ * MKV_TRACE_WRITES: a program that defines it before any include calls its
+ * mkv_trace_write() with the address and size of every store the engine
+ * makes with WRITE_ONCE() or smp_store_release(), the stores through which
+ * it writes the region (vring_bench counts the shared cache lines a message
+ * writes with it). Otherwise the hook is nothing.
+ */
+#ifdef MKV_TRACE_WRITES
+void mkv_trace_write(const void *p, size_t len);
+#else
+static inline void mkv_trace_write(const void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+}
+#endif
+
 #define READ_ONCE(x)		__atomic_load_n(&(x), MKV_READ_ONCE_ORDER)
-#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val)						\
+do {									\
+	typeof(x) *__wo_p = &(x);					\
+									\
+	mkv_trace_write(__wo_p, sizeof(*__wo_p));			\
+	__atomic_store_n(__wo_p, (val), __ATOMIC_RELAXED);		\
+} while (0)
 
 /*
  * The kernel's barriers as C11 fences, each ordering at least what the
@@ -99,7 +123,13 @@ typedef int64_t s64;
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
 
 /* smp_store_release(): a release store, as the kernel's; a plain move on x86. */
-#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_store_release(p, v)					\
+do {									\
+	typeof(p) __sr_p = (p);						\
+									\
+	mkv_trace_write(__sr_p, sizeof(*__sr_p));			\
+	__atomic_store_n(__sr_p, (v), __ATOMIC_RELEASE);		\
+} while (0)
 
 /* smp_load_acquire(): an acquire load, as the kernel's; a plain move on x86. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
