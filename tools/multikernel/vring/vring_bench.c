@@ -12,15 +12,17 @@
  *   spsc     the SPSC ring: memcpy() from a prepared buffer into a slot,
  *            memcpy() out of the slot into a private buffer;
  *   engine   the engine, with the calls vring_stream makes (reserve, commit,
- *            publish; peek, consume, publish; reclaim when out of room) and
- *            the payload copied exactly as for spsc;
+ *            publish; peek, consume, publish; reclaim when out of room;
+ *            publishing every -B/-P messages) and the payload copied
+ *            exactly as for spsc;
  *   checked  the engine with vring_stream's messages: the sender writes a
  *            sequence number, pseudo-random bytes and a checksum in place,
  *            the receiver checks them where they are.
  *
  * The rate is the receiver's: messages over the time between the end of
- * the warm-up and the last message. Then, in this process alone, each mode
- * sends single messages through a fresh region and counts the shared cache
+ * the warm-up and the last message, and in the run's fastest window of 16
+ * ring laps. Then, in this process alone, each mode sends single messages
+ * (batches, with -B) through a fresh region and counts the shared cache
  * lines each writes (vring_bench_lines.c). Nothing here asserts a timing.
  */
 #include <getopt.h>
@@ -56,6 +58,8 @@ struct opts {
 	int reps;		/* best of */
 	u32 num;
 	u64 data_size;
+	u32 tx_batch;
+	u32 rx_batch;
 	const char *csv;
 };
 
@@ -198,13 +202,21 @@ static bool sender_done(struct side *s, u64 seq, double *t_end)
 	return done;
 }
 
-/* A free buffer for the next message, reclaiming while there is none. */
-static void *engine_reserve(struct side *s, u32 len)
+/*
+ * A free buffer for the next message: out of room, publish what is queued,
+ * then reclaim until there is room.
+ */
+static void *engine_reserve(struct side *s, u32 len, u32 *unpublished)
 {
 	void *buf;
 	int r;
 
 	while ((r = mkv_tx_reserve(&s->tx, len, &buf)) == -EAGAIN) {
+		if (*unpublished) {
+			mkv_tx_publish(&s->tx);
+			*unpublished = 0;
+			continue;
+		}
 		r = mkv_tx_reclaim(&s->tx);
 		if (r < 0) {
 			fail(s, s->tx.broken);
@@ -225,13 +237,13 @@ static void *engine_reserve(struct side *s, u32 len)
 
 static void engine_sender(struct side *s)
 {
-	bool checked = s->mode == MODE_CHECKED;
-	u32 len = s->g->size;
+	bool checked = s->mode == MODE_CHECKED, done;
+	u32 len = s->g->size, unpublished = 0;
 	double t_end = 0;
 	u64 seq;
 
 	for (seq = 0;; seq++) {
-		void *buf = engine_reserve(s, len);
+		void *buf = engine_reserve(s, len, &unpublished);
 
 		if (!buf)
 			return;
@@ -240,9 +252,13 @@ static void engine_sender(struct side *s)
 		else
 			memcpy(buf, s->buf, len);
 		mkv_tx_commit(&s->tx, len);
+		done = sender_done(s, seq, &t_end);
 		/* Busy polling: the receiver needs no doorbell. */
-		mkv_tx_publish(&s->tx);
-		if (sender_done(s, seq, &t_end))
+		if (++unpublished >= s->g->tx_batch || done) {
+			mkv_tx_publish(&s->tx);
+			unpublished = 0;
+		}
+		if (done)
 			break;
 	}
 	__atomic_store_n(&s->ctl->stop, seq + 1, __ATOMIC_RELEASE);
@@ -323,6 +339,7 @@ static void engine_receiver(struct side *s)
 {
 	bool checked = s->mode == MODE_CHECKED;
 	struct ctl *ctl = s->ctl;
+	u32 unpublished = 0;
 	u64 got = 0;
 
 	for (;;) {
@@ -335,6 +352,11 @@ static void engine_receiver(struct side *s)
 			break;
 		}
 		if (!r) {
+			/* Nothing there: hand back what was used. */
+			if (unpublished) {
+				mkv_rx_publish(&s->rx);
+				unpublished = 0;
+			}
 			if (receiver_idle(s, got))
 				break;
 			continue;
@@ -347,7 +369,10 @@ static void engine_receiver(struct side *s)
 			keep(s->buf);
 		}
 		mkv_rx_consume(&s->rx);
-		mkv_rx_publish(&s->rx);
+		if (++unpublished >= s->g->rx_batch) {
+			mkv_rx_publish(&s->rx);
+			unpublished = 0;
+		}
 		if (++got == s->warm)
 			receiver_warm(s);
 		else if (got > s->warm && !((got - s->warm) % s->win))
@@ -523,6 +548,8 @@ static int geometry(const struct opts *o, u32 size, struct bench_geom *g)
 
 	memset(g, 0, sizeof(*g));
 	g->size = size;
+	g->tx_batch = o->tx_batch;
+	g->rx_batch = o->rx_batch;
 	g->engine_region = mkv_dir_place(&g->dir, sizeof(struct mk_chan_hdr), o->num,
 					 o->data_size, size);
 	if (mkv_dir_check(&g->dir, g->engine_region, sizeof(struct mk_chan_hdr)))
@@ -605,7 +632,7 @@ static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-s SIZE]... [-m MODES] [-t SECS | -n COUNT] [-R REPS]\n"
-		"	[-r NUM] [-b BYTES] [-c FILE]\n"
+		"	[-r NUM] [-b BYTES] [-B TXBATCH] [-P RXBATCH] [-c FILE]\n"
 		"  -s, --size   message bytes; repeat for several (64, 1K, 64K)\n"
 		"  -m, --modes  comma-separated: spsc, engine, checked (all)\n"
 		"  -t, --time   seconds each mode streams per size (1)\n"
@@ -613,6 +640,8 @@ static void print_usage(const char *prog)
 		"  -R, --reps   runs of each case, the fastest reported (1)\n"
 		"  -r, --ring   engine ring entries (256)\n"
 		"  -b, --area   engine payload area bytes (262144)\n"
+		"  -B, --tx-batch  the engine's sender publishes every TXBATCH messages (1)\n"
+		"  -P, --rx-batch  the engine's receiver publishes every RXBATCH messages (1)\n"
 		"  -c, --csv    also write the table as CSV to FILE\n",
 		prog);
 	exit(2);
@@ -659,13 +688,15 @@ static void parse(struct opts *o, int argc, char **argv)
 		{ "reps", required_argument, NULL, 'R' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "area", required_argument, NULL, 'b' },
+		{ "tx-batch", required_argument, NULL, 'B' },
+		{ "rx-batch", required_argument, NULL, 'P' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:m:t:n:R:r:b:c:h", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:m:t:n:R:r:b:B:P:c:h", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (o->nr_sizes == MAX_SIZES)
@@ -690,6 +721,12 @@ static void parse(struct opts *o, int argc, char **argv)
 		case 'b':
 			o->data_size = number(optarg, argv[0]);
 			break;
+		case 'B':
+			o->tx_batch = number(optarg, argv[0]);
+			break;
+		case 'P':
+			o->rx_batch = number(optarg, argv[0]);
+			break;
 		case 'c':
 			o->csv = optarg;
 			break;
@@ -697,7 +734,8 @@ static void parse(struct opts *o, int argc, char **argv)
 			print_usage(argv[0]);
 		}
 	}
-	if (optind != argc || o->reps < 1 || (!o->count && o->secs <= 0))
+	if (optind != argc || o->reps < 1 || (!o->count && o->secs <= 0) ||
+	    !o->tx_batch || !o->rx_batch)
 		print_usage(argv[0]);
 	if (!o->nr_sizes) {
 		o->sizes[0] = 64;
@@ -711,7 +749,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.modes = { true, true, true }, .secs = 1, .reps = 1,
-		.num = 256, .data_size = 256 << 10,
+		.num = 256, .data_size = 256 << 10, .tx_batch = 1, .rx_batch = 1,
 	};
 	struct result res[NR_MODES], r;
 	struct bench_geom g;
@@ -745,8 +783,9 @@ int main(int argc, char **argv)
 	else
 		printf("# %.2f s per case after a warm-up of two laps, best of %d\n",
 		       o.secs, o.reps);
-	printf("# engine: ring %u, payload area %llu bytes; spsc: as deep, slots of whole lines\n",
-	       o.num, (unsigned long long)o.data_size);
+	printf("# engine: ring %u, payload area %llu bytes, publishing every %u (sender), %u %s\n",
+	       o.num, (unsigned long long)o.data_size, o.tx_batch, o.rx_batch,
+	       "(receiver) messages; spsc: as deep, slots of whole lines");
 	printf("#%89s %s\n", "", "shared lines written/msg");
 	printf("%s%s%s\n", "#  size  mode     depth       msgs/s      MB/s    ns/msg",
 	       " vs spsc    window vs spsc   csw ", "  payload   meta   changed");

@@ -20,7 +20,8 @@ enum bench_mode {
 };
 
 /**
- * struct bench_geom - the layout of one size, the same for both rings
+ * struct bench_geom - one size: the layout of both rings, how the engine
+ * publishes
  * @size: bytes of every message
  * @dir: the engine's direction, laid out by mkv_dir_place()
  * @engine_region: bytes of the engine's region
@@ -28,6 +29,8 @@ enum bench_mode {
  * @spsc_slots: slots of the SPSC ring, a power of two
  * @spsc_slot_size: bytes of a slot: @size rounded up to a cache line
  * @spsc_region: bytes of the SPSC ring's region
+ * @tx_batch: the engine's sender publishes every @tx_batch messages
+ * @rx_batch: the engine's receiver publishes every @rx_batch messages
  */
 struct bench_geom {
 	u32 size;
@@ -37,6 +40,8 @@ struct bench_geom {
 	u32 spsc_slots;
 	u32 spsc_slot_size;
 	u64 spsc_region;
+	u32 tx_batch;
+	u32 rx_batch;
 };
 
 /**

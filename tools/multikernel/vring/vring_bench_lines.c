@@ -8,10 +8,10 @@
  * the copy vring_bench.c times has no hook at all. The SPSC ring's stores
  * go through the same macros (vring_bench.h).
  *
- * One process, one thread, one message at a time after a warm-up, with
- * the calls of the timed ends: the sender's (reclaiming only when out of
- * room, so that its buffers move through the area as when timed), then the
- * receiver's. Around each message, the lines that a traced store (or the
+ * One process, one thread, one message (or one batch) at a time after a
+ * warm-up, with the calls of the timed ends: the sender's (reclaiming only
+ * when out of room, so that its buffers move through the area as when
+ * timed), then the receiver's. Around each, the lines that a traced store (or the
  * payload copy, which the caller marks itself) touched are counted as
  * written, and the lines whose bytes differ from a snapshot taken before
  * as changed. A line written with the bytes it held is written all the
@@ -93,35 +93,54 @@ struct count {
 	u64 seq;
 };
 
-/* One message through the engine: 0, or -1 if an end refused. */
-static int engine_message(struct count *c)
+/*
+ * Messages through the engine as the timed ends send them: the sender
+ * queues up to tx_batch messages, or fewer if it runs out of room,
+ * reclaiming only when it has nothing queued, and publishes; the receiver
+ * takes them all, publishing every rx_batch and when the ring is empty.
+ * Return: the messages, or -1 if an end refused.
+ */
+static int engine_step(struct count *c)
 {
-	u32 len = c->g->size;
+	u32 len = c->g->size, n = 0, got = 0, unpublished = 0, in_len;
 	const void *in;
 	void *buf;
-	u32 got;
+	int r;
 
-	/* As the timed sender: reclaim only when out of room. */
-	while (mkv_tx_reserve(&c->tx, len, &buf))
-		if (mkv_tx_reclaim(&c->tx) <= 0)
-			return -1;
-	if (c->mode == MODE_CHECKED)
-		write_msg(buf, len, c->seq);
-	else
-		memcpy(buf, c->src, len);
-	mkv_trace_write(buf, len);
-	mkv_tx_commit(&c->tx, len);
+	while (n < c->g->tx_batch) {
+		if (mkv_tx_reserve(&c->tx, len, &buf)) {
+			if (n)
+				break;
+			if (mkv_tx_reclaim(&c->tx) <= 0)
+				return -1;
+			continue;
+		}
+		if (c->mode == MODE_CHECKED)
+			write_msg(buf, len, c->seq + n);
+		else
+			memcpy(buf, c->src, len);
+		mkv_trace_write(buf, len);
+		mkv_tx_commit(&c->tx, len);
+		n++;
+	}
 	mkv_tx_publish(&c->tx);
-	if (mkv_rx_peek(&c->rx, &in, &got) != 1 || got != len)
-		return -1;
-	memcpy(c->dst, in, got);
-	mkv_rx_consume(&c->rx);
+	while ((r = mkv_rx_peek(&c->rx, &in, &in_len)) == 1) {
+		if (in_len != len)
+			return -1;
+		memcpy(c->dst, in, len);
+		mkv_rx_consume(&c->rx);
+		got++;
+		if (++unpublished >= c->g->rx_batch) {
+			mkv_rx_publish(&c->rx);
+			unpublished = 0;
+		}
+	}
 	mkv_rx_publish(&c->rx);
-	return 0;
+	return r || got != n ? -1 : (int)n;
 }
 
-/* One message through the SPSC ring: 0, or -1 if an end refused. */
-static int spsc_message(struct count *c)
+/* One message through the SPSC ring: 1, or -1 if an end refused. */
+static int spsc_step(struct count *c)
 {
 	u32 len = c->g->size;
 	const void *in;
@@ -137,25 +156,28 @@ static int spsc_message(struct count *c)
 		return -1;
 	memcpy(c->dst, in, len);
 	spsc_pop(&c->cons);
-	return 0;
+	return 1;
 }
 
-static int message(struct count *c)
+static int step(struct count *c)
 {
-	int r = c->mode == MODE_SPSC ? spsc_message(c) : engine_message(c);
+	int n = c->mode == MODE_SPSC ? spsc_step(c) : engine_step(c);
 
-	c->seq++;
-	return r;
+	if (n > 0)
+		c->seq += n;
+	return n;
 }
 
-/* Count one message's lines into @out. */
+/* Count the lines of one step into @out: its messages, or -1. */
 static int measure(struct count *c, struct bench_lines *out)
 {
 	u64 lines = c->size / BENCH_LINE, l;
+	int n;
 
 	memcpy(c->snap, c->region, c->size);
 	memset(trace.written, 0, lines);
-	if (message(c))
+	n = step(c);
+	if (n <= 0)
 		return -1;
 	for (l = 0; l < lines; l++) {
 		u64 off = l * BENCH_LINE;
@@ -171,7 +193,7 @@ static int measure(struct count *c, struct bench_lines *out)
 			out->meta_changed += changed;
 		}
 	}
-	return 0;
+	return n;
 }
 
 /**
@@ -187,7 +209,7 @@ int bench_count_lines(const struct bench_geom *g, enum bench_mode mode,
 		      struct bench_lines *out)
 {
 	struct count c = { .g = g, .mode = mode };
-	u32 laps, i, n;
+	u32 done, i, n;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -226,16 +248,19 @@ int bench_count_lines(const struct bench_geom *g, enum bench_mode mode,
 		n = g->dir.num;
 	}
 
-	for (laps = 0; laps < 2; laps++)
-		for (i = 0; i < n; i++)
-			if (message(&c))
-				goto out;
-	for (i = 0; i < 4 * n; i++)
-		if (measure(&c, out))
+	for (done = 0; done < 2 * n; done += r) {
+		r = step(&c);
+		if (r <= 0)
 			goto out;
-	out->payload /= 4 * n;
-	out->meta /= 4 * n;
-	out->meta_changed /= 4 * n;
+	}
+	for (done = 0; done < 4 * n; done += r) {
+		r = measure(&c, out);
+		if (r <= 0)
+			goto out;
+	}
+	out->payload /= done;
+	out->meta /= done;
+	out->meta_changed /= done;
 	r = trace.outside ? -1 : 0;
 out:
 	free(trace.written);
