@@ -41,6 +41,34 @@ static inline __virtio64 cpu_v64(u64 v)
 	return (__force __virtio64)cpu_to_le64(v);
 }
 
+/*
+ * Store a field of our own in the region unless it holds the value already.
+ * Once the ring has wrapped, most of what a message writes is there from
+ * the lap before: ring slot i always names descriptor i, a used entry is
+ * always (slot, 0), and messages of one size keep their slot's address and
+ * length. A store of the same bytes still takes the line away from the
+ * peer, who then misses on it; the load finds the line in our own cache.
+ * The value loaded is only compared, never used: if the peer wrote the
+ * field, it differs and we store.
+ */
+static inline void mkv_set16(__virtio16 *p, __virtio16 v)
+{
+	if (READ_ONCE(*p) != v)
+		WRITE_ONCE(*p, v);
+}
+
+static inline void mkv_set32(__virtio32 *p, __virtio32 v)
+{
+	if (READ_ONCE(*p) != v)
+		WRITE_ONCE(*p, v);
+}
+
+static inline void mkv_set64(__virtio64 *p, __virtio64 v)
+{
+	if (READ_ONCE(*p) != v)
+		WRITE_ONCE(*p, v);
+}
+
 /**
  * mkv_used_event() - the used_event field, just past the avail ring
  * @avail: the avail ring

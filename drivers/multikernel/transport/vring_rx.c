@@ -119,8 +119,8 @@ void mkv_rx_consume(struct mkv_rx *rx)
 {
 	u16 slot = rx->last_avail & (rx->dir.num - 1);
 
-	WRITE_ONCE(rx->used->ring[slot].id, cpu_v32(slot));
-	WRITE_ONCE(rx->used->ring[slot].len, cpu_v32(0));
+	mkv_set32(&rx->used->ring[slot].id, cpu_v32(slot));
+	mkv_set32(&rx->used->ring[slot].len, cpu_v32(0));
 	rx->last_avail++;
 }
 

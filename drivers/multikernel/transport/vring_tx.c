@@ -156,12 +156,12 @@ void mkv_tx_commit(struct mkv_tx *tx, u32 len)
 
 	if (len > tx->rsv_req)
 		len = tx->rsv_req;
-	WRITE_ONCE(d->addr, cpu_v64(tx->dir.data_off + tx->rsv_pos % tx->dir.data_size));
-	WRITE_ONCE(d->len, cpu_v32(len));
-	WRITE_ONCE(d->flags, cpu_v16(0));
-	WRITE_ONCE(d->next, cpu_v16(0));
+	mkv_set64(&d->addr, cpu_v64(tx->dir.data_off + tx->rsv_pos % tx->dir.data_size));
+	mkv_set32(&d->len, cpu_v32(len));
+	mkv_set16(&d->flags, cpu_v16(0));
+	mkv_set16(&d->next, cpu_v16(0));
 	tx->ends[slot] = tx->rsv_pos + tx->rsv_len;
-	WRITE_ONCE(tx->avail->ring[slot], cpu_v16(slot));
+	mkv_set16(&tx->avail->ring[slot], cpu_v16(slot));
 	tx->head = tx->rsv_pos + tx->rsv_len;
 	tx->next_avail++;
 	tx->rsv = false;
