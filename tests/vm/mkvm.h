@@ -287,6 +287,21 @@ static inline uint32_t sum(const uint8_t *p, size_t len)
 	return h;
 }
 
+/* The id of the newest loopback (the last line of DBG "loopback"), or -1. */
+static inline int lo_last_id(void)
+{
+	FILE *f = fopen(DBG "loopback", "r");
+	char buf[256];
+	int id, last = -1;
+
+	while (f && fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "%d", &id) == 1)
+			last = id;
+	if (f)
+		fclose(f);
+	return last;
+}
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 static inline long long now_ms(void)
 {

@@ -253,6 +253,8 @@ int mk_msg_dispatch_request(const struct mk_msg_in *m, void *resp,
 	down_read(&mk_msg_handlers_sem);
 	list_for_each_entry(h, &mk_msg_handlers, node) {
 		if (h->type == m->type && h->req_fn) {
+			/* One that overstates its length must not send stale memory. */
+			memset(resp, 0, *resp_len);
 			status = h->req_fn(m->type, m->subtype, m->payload, m->len,
 					   resp, resp_len, h->ctx);
 			answered = true;

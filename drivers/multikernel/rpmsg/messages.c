@@ -41,7 +41,8 @@
 
 /*
  * A call waiting for its response: @resp_len is the response's length,
- * copied to @resp unless @too_big.
+ * copied to @resp unless @too_big; @answered once a response came (set
+ * under mk_msg_waiters_lock: a second one with the same id is ignored).
  */
 struct mk_msg_waiter {
 	struct list_head node;
@@ -52,6 +53,7 @@ struct mk_msg_waiter {
 	u32 resp_len;
 	int status;
 	bool too_big;
+	bool answered;
 	struct completion done;
 };
 
@@ -119,13 +121,8 @@ int mk_msg_call_status(int instance_id, u32 msg_type, u32 subtype,
 	}
 	spin_lock(&mk_msg_waiters_lock);
 	list_del(&w->node);
-	/*
-	 * Responses complete under this lock: none can come any more. A wait
-	 * that returned > 0 consumed the completion, so completion_done() is
-	 * false after it; it tells only of a response that came as the wait
-	 * ended.
-	 */
-	done = left > 0 || completion_done(&w->done);
+	/* Responses are taken under this lock: none can come any more. */
+	done = w->answered;
 	spin_unlock(&mk_msg_waiters_lock);
 	if (!ret && !done)
 		ret = left < 0 ? -EINTR : -ETIMEDOUT;
@@ -178,13 +175,14 @@ static void mk_msg_response(int instance, u64 id, int status, const void *payloa
 	struct mk_msg_waiter *w;
 
 	/* A status is 0 or an errno: anything else from the peer is bogus. */
-	if (status > 0 || status < -MAX_ERRNO)
+	if (!mk_msg_status_ok(status))
 		status = -EPROTO;
 	spin_lock(&mk_msg_waiters_lock);
 	list_for_each_entry(w, &mk_msg_waiters, node) {
 		/* Only the instance the request went to may answer it. */
-		if (w->id != id || w->instance != instance || completion_done(&w->done))
+		if (w->id != id || w->instance != instance || w->answered)
 			continue;
+		w->answered = true;
 		w->resp_len = len;
 		w->status = status;
 		if (len > w->resp_max)
@@ -220,8 +218,7 @@ static void mk_msg_request(struct mk_msg_chan *ch, struct rpmsg_device *rpdev,
 			return;
 	}
 	out = ch->resp;
-	/* A handler that overstates its length must not send stale memory. */
-	memset(out, 0, sizeof(*out) + room);
+	memset(out, 0, sizeof(*out));
 	resp_len = room;
 	status = mk_msg_dispatch_request(m, out + 1, &resp_len);
 	/* Deferred: a sink took it and answers with mk_msg_reply(). */

@@ -19,6 +19,7 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/err.h>
 #include <linux/list.h>
 #include <linux/poll.h>
 #include <linux/types.h>
@@ -136,18 +137,25 @@ struct mk_msg_in {
  * mk_msg_reply(). Never a kernel request handler's (handlers.c turns it
  * into -EPROTO, what the caller would have made of it).
  */
+/* A response's status: 0 or a negative errno, nothing else. */
+static inline bool mk_msg_status_ok(int status)
+{
+	return status <= 0 && status >= -MAX_ERRNO;
+}
+
 #define MK_MSG_DEFERRED		2	/* not MK_MSG_NO_REPLY: handlers.c checks */
 
 /**
  * struct mk_msg_sink_ops - a module-internal receiver of the typed
  *	messages of a type (the typed-message device)
  * @msg: a message (not a request) of the type. In the receive thread of
- *	its link, beside the kernel's handlers of the type; must not block.
+ *	its link, beside the kernel's handlers of the type; may allocate and
+ *	take a mutex, but must never wait for userspace.
  * @request: a request of the type that no kernel request handler took
  *	(those come first). Returns %MK_MSG_DEFERRED if the sink took it and
  *	will answer with mk_msg_reply(), -EOPNOTSUPP if it does not take it
  *	(the next sink of the type is asked), or another negative errno, sent
- *	back at once as the status. Receive thread; must not block.
+ *	back at once as the status. Receive thread; as @msg.
  */
 struct mk_msg_sink_ops {
 	void (*msg)(const struct mk_msg_in *m, void *ctx);
@@ -176,11 +184,10 @@ struct mk_link *mk_msg_link_get(int instance_id);
 int mk_rpmsg_bus_init(void);
 int mk_msg_init(void);
 #ifdef CONFIG_MULTIKERNEL_MSG_DEV
-int mk_msgdev_init(void);
+void mk_msgdev_init(void);
 #else
-static inline int mk_msgdev_init(void)
+static inline void mk_msgdev_init(void)
 {
-	return 0;
 }
 #endif
 

@@ -246,13 +246,7 @@ free:
 int mk_send_message(int instance_id, u32 msg_type, u32 subtype, void *payload,
 		    u32 payload_len)
 {
-	struct mk_msg_wire w = {
-		.type = cpu_to_le32(msg_type),
-		.subtype = cpu_to_le32(subtype),
-		.payload_len = cpu_to_le32(payload_len),
-	};
-
-	return mk_msg_xmit(instance_id, &w, payload, payload_len,
+	return mk_msg_send(instance_id, msg_type, subtype, payload, payload_len,
 			   msecs_to_jiffies(READ_ONCE(send_timeout_ms)));
 }
 EXPORT_SYMBOL_GPL(mk_send_message);
@@ -318,7 +312,7 @@ int mk_msg_reply(int instance_id, u64 id, u32 msg_type, u32 subtype,
 		.status = cpu_to_le32(status),
 	};
 
-	if (status > 0 || status < -MAX_ERRNO || (status && len))
+	if (!mk_msg_status_ok(status) || (status && len))
 		return -EINVAL;
 	return mk_msg_xmit(instance_id, &w, payload, len, timeout);
 }

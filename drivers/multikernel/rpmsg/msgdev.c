@@ -166,7 +166,7 @@ static int mk_msgdev_check_hdr(const struct mk_msg_hdr *h, size_t count)
 		return -EINVAL;
 	if (h->flags & MK_MSG_F_RESPONSE) {
 		/* What mk_msg_call() returns: 0 with a payload, or -errno. */
-		if (h->status > 0 || h->status < -MAX_ERRNO || (h->status && h->len))
+		if (!mk_msg_status_ok(h->status) || (h->status && h->len))
 			return -EINVAL;
 	} else if (h->id || h->status) {
 		return -EINVAL;
@@ -362,13 +362,13 @@ static struct miscdevice mk_msgdev = {
  * Built in (the module is never unloaded): never unregistered.
  *
  * Context: process context (module init).
- * Return: 0 or an error of misc_register().
+ * Without it the kernel's users of the typed messages still work: a
+ * failure is only logged.
  */
-int mk_msgdev_init(void)
+void mk_msgdev_init(void)
 {
 	int ret = misc_register(&mk_msgdev);
 
 	if (ret)
 		pr_err("cannot register /dev/multikernel/msg: %d\n", ret);
-	return ret;
 }

@@ -56,11 +56,17 @@ MODULE_PARM_DESC(flap_backoff_max_ms,
 #define MK_LINK_STABLE_MS	2000
 #define MK_LINK_BACKOFF_MIN_MS	10
 
-/* Test hook: sleep a random while, one time in four, to shake out races. */
+/*
+ * KUnit hook (mk_link_rx_jitter()): sleep a random while, one time in
+ * four, to shake out races. Compiled out of other builds.
+ */
 static void mk_link_jitter(struct mk_link *link)
 {
-	unsigned int max = READ_ONCE(link->rx_jitter_us);
+	unsigned int max;
 
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST))
+		return;
+	max = READ_ONCE(link->rx_jitter_us);
 	if (max && !get_random_u32_below(4))
 		usleep_range(1, 1 + get_random_u32_below(max));
 }
@@ -368,7 +374,7 @@ void mk_link_beat(struct timer_list *t)
 	 * Counted privately: never read back from shared memory. A kernel in
 	 * panic keeps its timers running while it spins: it must stop beating.
 	 */
-	if (!READ_ONCE(link->frozen) && !panic_in_progress())
+	if (!mk_link_frozen(link) && !panic_in_progress())
 		WRITE_ONCE(link->me->heartbeat, cpu_to_le64(++link->beats));
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(READ_ONCE(mk_link_heartbeat_ms)));
 }
@@ -477,7 +483,7 @@ int mk_link_thread(void *arg)
 		bool busy = false;
 
 		clear_bit(MK_KICK, &link->kick);
-		if (READ_ONCE(link->frozen)) {
+		if (mk_link_frozen(link)) {
 			schedule_timeout_interruptible(msecs_to_jiffies(mk_link_heartbeat_ms));
 			continue;
 		}

@@ -217,6 +217,18 @@ static inline void stat_add(u64 *counter, u64 v)
 	WRITE_ONCE(*counter, *counter + v);
 }
 
+static inline struct mk_link *to_mk_link(struct device *dev)
+{
+	return container_of(dev, struct mk_link, dev);
+}
+
+/* The KUnit-only freeze hook (mk_link_freeze()); false in other builds. */
+static inline bool mk_link_frozen(struct mk_link *link)
+{
+	return IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST) &&
+	       READ_ONCE(link->frozen);
+}
+
 static inline void mk_link_kick(struct mk_link *link)
 {
 	set_bit(MK_KICK, &link->kick);

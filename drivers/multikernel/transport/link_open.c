@@ -88,7 +88,7 @@ static int mk_link_check_region(struct mk_link *link, void *region, u64 size)
  */
 static void mk_link_release(struct device *dev)
 {
-	struct mk_link *link = container_of(dev, struct mk_link, dev);
+	struct mk_link *link = to_mk_link(dev);
 
 	wake_up_pollfree(&link->space_wq);
 	if (link->thread)
@@ -281,7 +281,7 @@ struct mk_link *mk_link_find(const char *name)
 {
 	struct device *dev = class_find_device_by_name(&mk_link_class, name);
 
-	return dev ? container_of(dev, struct mk_link, dev) : NULL;
+	return dev ? to_mk_link(dev) : NULL;
 }
 EXPORT_SYMBOL_GPL(mk_link_find);
 

@@ -136,7 +136,8 @@ static void mk_link_tx_jitter(struct mk_link *link, unsigned long *flags)
 	unsigned long end;
 	u16 sent;
 
-	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION))
+	/* Its setters are KUnit's only. */
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST))
 		return;
 	if (max && !get_random_u32_below(4))
 		udelay(1 + get_random_u32_below(min(max, 100U)));

@@ -29,46 +29,41 @@
  */
 const char *mk_link_state_name(struct mk_link *link)
 {
-	return READ_ONCE(link->up) ? "up" : "down";
-}
-
-static struct mk_link *mk_dev_link(struct device *dev)
-{
-	return container_of(dev, struct mk_link, dev);
+	return mk_link_is_up(link) ? "up" : "down";
 }
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mk_link_state_name(mk_dev_link(dev)));
+	return sysfs_emit(buf, "%s\n", mk_link_state_name(to_mk_link(dev)));
 }
 static DEVICE_ATTR_RO(state);
 
 static ssize_t peer_instance_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", mk_link_peer_instance(mk_dev_link(dev)));
+	return sysfs_emit(buf, "%d\n", mk_link_peer_instance(to_mk_link(dev)));
 }
 static DEVICE_ATTR_RO(peer_instance);
 
 static ssize_t mtu_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
-	return sysfs_emit(buf, "%zu\n", mk_link_mtu(mk_dev_link(dev)));
+	return sysfs_emit(buf, "%zu\n", mk_link_mtu(to_mk_link(dev)));
 }
 static DEVICE_ATTR_RO(mtu);
 
 static ssize_t epoch_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_dev_link(dev)->epoch));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_mk_link(dev)->epoch));
 }
 static DEVICE_ATTR_RO(epoch);
 
 static ssize_t doorbell_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mk_dev_link(dev)->db->name);
+	return sysfs_emit(buf, "%s\n", to_mk_link(dev)->db->name);
 }
 static DEVICE_ATTR_RO(doorbell);
 
@@ -91,7 +86,7 @@ static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	return sysfs_emit(buf, "%llu\n",				\
-			  READ_ONCE(mk_dev_link(dev)->stats._field));	\
+			  READ_ONCE(to_mk_link(dev)->stats._field));	\
 }									\
 static DEVICE_ATTR_RO(_name)
 

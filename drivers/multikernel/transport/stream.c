@@ -412,7 +412,6 @@ int mk_stream_format(const struct mk_stream_result *res, int ret, char *buf,
 		div64_u64(res->bytes, us), res->doorbells,
 		res->sent ? div64_u64(res->doorbells * 1000, res->sent) : 0);
 }
-EXPORT_SYMBOL_IF_KUNIT(mk_stream_format);
 
 /* debugfs ------------------------------------------------------------------ */
 

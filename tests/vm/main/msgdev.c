@@ -1029,22 +1029,15 @@ int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct stat st;
-	char buf[256];
 	long long end;
-	FILE *f;
-	int fd, id, ok = 0;
+	int fd, ok = 0;
 
 	main_thread = pthread_self();
 	sigaction(SIGUSR1, &sa, NULL);
 	ktap_result(stat(MK_MSG_DEVICE, &st) == 0 && S_ISCHR(st.st_mode) &&
 		    (st.st_mode & 07777) == 0600, "device_node_root_only");
 	ktap_result(put(DBG "loopback", "create 0 1 rpmsg") == 0, "create_rpmsg_loopback");
-	f = fopen(DBG "loopback", "r");
-	while (f && fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "%d", &id) == 1)
-			lo_id = id;
-	if (f)
-		fclose(f);
+	lo_id = lo_last_id();
 	snprintf(A, sizeof(A), "lo%d.a", lo_id);
 	snprintf(B, sizeof(B), "lo%d.b", lo_id);
 	to_a = 1000 + 2 * lo_id;

@@ -500,16 +500,10 @@ static void announced_channels_return(void)
 int main(void)
 {
 	char buf[256];
-	FILE *f;
-	int fa, fb, id;
+	int fa, fb;
 
 	ktap_result(put(DBG "loopback", "create 0 1 rpmsg") == 0, "create_rpmsg_loopback");
-	f = fopen(DBG "loopback", "r");
-	while (f && fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "%d", &id) == 1)
-			lo_id = id;
-	if (f)
-		fclose(f);
+	lo_id = lo_last_id();
 	snprintf(A, sizeof(A), "lo%d.a", lo_id);
 	snprintf(B, sizeof(B), "lo%d.b", lo_id);
 	fa = ctrl_of(A);
