@@ -3,10 +3,10 @@
  * Multikernel transport: one end of a channel.
  *
  * A link end owns the sending side of one vring (its TX direction) and the
- * receiving side of the other (RX). A kernel thread per end does everything
- * that is not sending: the handshake, the heartbeat, receiving (in batches,
- * with a budget), reclaiming sent buffers and waking blocked senders. The
- * doorbell interrupt only wakes it.
+ * receiving side of the other (RX). A kernel thread per end (link_rx.c)
+ * does everything that is not sending: the handshake (here), receiving (in
+ * batches, with a budget), reclaiming sent buffers and waking blocked
+ * senders. The doorbell interrupt only wakes it; the heartbeat is a timer.
  *
  * Handshake (all fields in struct mk_chan_side, each side writes its own):
  *  - a side (re)starts with state INIT and a new epoch;
@@ -25,18 +25,11 @@
 
 #define pr_fmt(fmt) "mk_link: " fmt
 
-#include <linux/delay.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/panic.h>
-#include <linux/random.h>
 #include <linux/sched/signal.h>
 
 #include "link.h"
-
-static unsigned int rx_budget = 64;
-module_param(rx_budget, uint, 0644);
-MODULE_PARM_DESC(rx_budget, "Messages received per batch before yielding (default 64)");
 
 unsigned int mk_link_heartbeat_ms = 100;
 module_param_named(heartbeat_ms, mk_link_heartbeat_ms, uint, 0644);
@@ -55,21 +48,6 @@ MODULE_PARM_DESC(flap_backoff_max_ms,
 /* A link that stays up this long is healthy again: no more backoff. */
 #define MK_LINK_STABLE_MS	2000
 #define MK_LINK_BACKOFF_MIN_MS	10
-
-/*
- * KUnit hook (mk_link_rx_jitter()): sleep a random while, one time in
- * four, to shake out races. Compiled out of other builds.
- */
-static void mk_link_jitter(struct mk_link *link)
-{
-	unsigned int max;
-
-	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST))
-		return;
-	max = READ_ONCE(link->rx_jitter_us);
-	if (max && !get_random_u32_below(4))
-		usleep_range(1, 1 + get_random_u32_below(max));
-}
 
 void mk_link_ring_peer(struct mk_link *link)
 {
@@ -148,6 +126,9 @@ void mk_link_follow_peer_db(struct mk_link *link, u32 target)
 void mk_link_notify(struct mk_link *link)
 {
 	stat_add(&link->stats.irqs, 1);
+	/* For the wake-up latency (statistics): the first doorbell counts. */
+	if (!test_bit(MK_KICK, &link->kick))
+		WRITE_ONCE(link->kick_ns, ktime_get_ns());
 	set_bit(MK_KICK, &link->kick);
 	wake_up_process(link->thread);
 	/* Blocked senders and pollers re-check room themselves. */
@@ -229,7 +210,7 @@ void mk_link_start(struct mk_link *link)
 	mk_link_ring_peer(link);
 }
 
-static void mk_link_violation(struct mk_link *link, const char *why)
+void mk_link_violation(struct mk_link *link, const char *why)
 {
 	stat_add(&link->stats.violations, 1);
 	pr_warn_ratelimited("%s: peer broke the protocol (%s); resetting the link\n",
@@ -252,7 +233,7 @@ int mk_link_reclaim_locked(struct mk_link *link)
  * One look at the peer's side block: follow its state, bring the link up or
  * down. Returns true if the link is up.
  */
-static bool mk_link_handshake(struct mk_link *link)
+bool mk_link_handshake(struct mk_link *link)
 {
 	struct mk_chan_side *p = link->peer;
 	/* The peer publishes epoch and seen before its state. */
@@ -377,130 +358,4 @@ void mk_link_beat(struct timer_list *t)
 	if (!mk_link_frozen(link) && !panic_in_progress())
 		WRITE_ONCE(link->me->heartbeat, cpu_to_le64(++link->beats));
 	mod_timer(&link->beat, jiffies + msecs_to_jiffies(READ_ONCE(mk_link_heartbeat_ms)));
-}
-
-/* Reclaim sent buffers; wake senders. Returns true to be called again. */
-static bool mk_link_reclaim(struct mk_link *link)
-{
-	unsigned long flags;
-	bool again = false;
-	int n;
-
-	spin_lock_irqsave(&link->tx_lock, flags);
-	n = link->up ? mk_link_reclaim_locked(link) : 0;
-	/* A waiting sender (or poller) wants a doorbell when room comes. */
-	if (n >= 0 && (wq_has_sleeper(&link->space_wq) ||
-		       test_bit(MK_CLIENT_ROOM, &link->kick)) &&
-	    mkv_tx_inflight(&link->tx))
-		again = mkv_tx_arm_space(&link->tx);
-	spin_unlock_irqrestore(&link->tx_lock, flags);
-	if (n < 0)
-		return false;
-	if (n > 0 && wq_has_sleeper(&link->space_wq))
-		wake_up_all(&link->space_wq);
-	if (n > 0 && test_and_clear_bit(MK_CLIENT_ROOM, &link->kick)) {
-		mutex_lock(&link->client_lock);
-		if (link->ops && link->ops->writable)
-			link->ops->writable(link, link->priv);
-		mutex_unlock(&link->client_lock);
-	}
-	return again;
-}
-
-/*
- * Test hook: the receiving fault mk_link_set_fault() asked for, once.
- * Returns true if it published the (corrupt) completions itself.
- */
-static bool mk_link_rx_fault(struct mk_link *link)
-{
-	enum mk_fault f = READ_ONCE(link->fault);
-
-	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION) ||
-	    (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER))
-		return false;
-	WRITE_ONCE(link->fault, MK_FAULT_NONE);
-	return mkv_rx_corrupt(&link->rx, f);
-}
-
-/* Receive up to the budget. Returns true if more may be waiting. */
-static bool mk_link_receive(struct mk_link *link)
-{
-	unsigned int n = 0, dropped = 0, budget = max(1U, READ_ONCE(rx_budget));
-	u64 bytes = 0;
-	bool more;
-
-	if (READ_ONCE(link->rx_paused))
-		return false;
-	mutex_lock(&link->client_lock);
-	while (n < budget) {
-		const void *buf;
-		u32 len;
-		int r = mkv_rx_peek(&link->rx, &buf, &len);
-
-		if (!r)
-			break;
-		if (r < 0) {
-			mutex_unlock(&link->client_lock);
-			mk_link_violation(link, link->rx.broken);
-			return false;
-		}
-		/* Nobody to take it: consumed all the same, and counted. */
-		if (link->ops && link->ops->rx)
-			link->ops->rx(link, buf, len, link->priv);
-		else
-			dropped++;
-		mkv_rx_consume(&link->rx);
-		n++;
-		bytes += len;
-	}
-	mutex_unlock(&link->client_lock);
-	mk_link_jitter(link);
-	if (n) {
-		stat_add(&link->stats.rx_msgs, n);
-		stat_add(&link->stats.rx_bytes, bytes);
-		stat_add(&link->stats.rx_batches, 1);
-		if (dropped)
-			stat_add(&link->stats.dropped, dropped);
-		if (!mk_link_rx_fault(link) && mkv_rx_publish(&link->rx)) {
-			stat_add(&link->stats.rx_completion_doorbells, 1);
-			mk_link_ring_peer(link);
-		}
-	}
-	if (n == budget)
-		return true;
-	mk_link_jitter(link);
-	/* Ask for a doorbell, then look once more: none can be lost. */
-	more = mkv_rx_arm(&link->rx);
-	mk_link_jitter(link);
-	return more;
-}
-
-int mk_link_thread(void *arg)
-{
-	struct mk_link *link = arg;
-
-	while (!kthread_should_stop()) {
-		bool busy = false;
-
-		clear_bit(MK_KICK, &link->kick);
-		if (mk_link_frozen(link)) {
-			schedule_timeout_interruptible(msecs_to_jiffies(mk_link_heartbeat_ms));
-			continue;
-		}
-		if (mk_link_handshake(link)) {
-			busy |= mk_link_receive(link);
-			busy |= mk_link_reclaim(link);
-		}
-		if (busy || READ_ONCE(link->restart)) {
-			cond_resched();
-			continue;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (test_bit(MK_KICK, &link->kick) || kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			continue;
-		}
-		schedule_timeout(msecs_to_jiffies(mk_link_heartbeat_ms));
-	}
-	return 0;
 }

@@ -33,6 +33,9 @@ extern unsigned int mk_link_heartbeat_ms;
 extern unsigned int mk_link_heartbeat_timeout_ms;
 extern unsigned int mk_link_flap_backoff_max_ms;
 
+/* Buckets of mk_link_stats.rx_wake: <4, <16, <64 ... us, then the rest. */
+#define MK_LINK_WAKE_BUCKETS	8
+
 /**
  * struct mk_link_stats - counters of one link end
  * @tx_msgs: messages sent
@@ -55,6 +58,14 @@ extern unsigned int mk_link_flap_backoff_max_ms;
  *	CPU it may own
  * @dropped: messages received (and counted in @rx_msgs) while no client
  *	took them: consumed unread
+ * @rx_kicked: receive batches the thread found after a doorbell or a kick
+ * @rx_unkicked: receive batches it found with none: woken by its periodic
+ *	timeout, a delivery that no doorbell announced
+ * @rx_polled: receive batches it found while busy-polling, unarmed
+ * @rx_poll_ns: time spent busy-polling
+ * @rx_wake: how long the thread took from a doorbell to running, when it
+ *	was asleep: counts per bucket of %MK_LINK_WAKE_BUCKETS, the first
+ *	under 4 us, each next one four times as wide, the last unbounded
  */
 struct mk_link_stats {
 	u64 tx_msgs;
@@ -74,6 +85,11 @@ struct mk_link_stats {
 	u64 backoffs;
 	u64 peer_doorbell_refused;
 	u64 dropped;
+	u64 rx_kicked;
+	u64 rx_unkicked;
+	u64 rx_polled;
+	u64 rx_poll_ns;
+	u64 rx_wake[MK_LINK_WAKE_BUCKETS];
 };
 
 /**
@@ -106,6 +122,11 @@ struct mk_link_stats {
  * @peer_mem_size: its size, 0 if none was given
  * @thread: the receive thread
  * @kick: set by the doorbell handler and senders, cleared by the thread
+ * @kick_ns: when the doorbell handler set @kick that the thread has not
+ *	cleared yet (statistics only)
+ * @poll_ns: the thread's busy-poll window now, adapted between 0 and
+ *	mk_transport.rx_poll_us
+ * @affine: the thread is bound to @cpu now
  * @up: the link is up; senders read it under @tx_lock
  * @mtu: negotiated largest message, 0 while down
  * @state: our state, as last written
@@ -173,6 +194,9 @@ struct mk_link {
 	u64 peer_mem_size;
 	struct task_struct *thread;
 	unsigned long kick;
+	u64 kick_ns;
+	u64 poll_ns;
+	bool affine;
 
 	bool up;
 	u32 mtu;
@@ -243,7 +267,11 @@ void mk_link_write_side(struct mk_link *link);
 void mk_link_go_down(struct mk_link *link, const char *why);
 void mk_link_start(struct mk_link *link);
 int mk_link_reclaim_locked(struct mk_link *link);
+void mk_link_violation(struct mk_link *link, const char *why);
+bool mk_link_handshake(struct mk_link *link);
 void mk_link_beat(struct timer_list *t);
+
+/* link_rx.c */
 int mk_link_thread(void *arg);
 
 /* link_client.c */

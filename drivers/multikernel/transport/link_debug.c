@@ -156,7 +156,8 @@ u64 mk_link_stat(struct mk_link *link, const char *name)
 		MK_STAT(rx_completion_doorbells), MK_STAT(irqs),
 		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
 		MK_STAT(backoffs), MK_STAT(peer_doorbell_refused),
-		MK_STAT(dropped),
+		MK_STAT(dropped), MK_STAT(rx_kicked), MK_STAT(rx_unkicked),
+		MK_STAT(rx_polled), MK_STAT(rx_poll_ns),
 #undef MK_STAT
 	};
 	int i;
@@ -202,7 +203,7 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 {
 	struct mk_link_stats *s = &link->stats;
 	u64 batches = READ_ONCE(s->rx_batches);
-	int n;
+	int i, n;
 
 	n = scnprintf(buf, size,
 		      "state %s epoch %u seen %u mtu %u cpu %d peer_doorbell %u\n"
@@ -226,6 +227,19 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 		      READ_ONCE(s->backoffs), READ_ONCE(s->peer_doorbell_refused),
 		      READ_ONCE(s->dropped), READ_ONCE(link->ops) ? "yes" : "no",
 		      link->db->name);
+	n += scnprintf(buf + n, size - n,
+		       "rx_kicked %llu\nrx_unkicked %llu\nrx_polled %llu\n"
+		       "rx_poll_ns %llu\nrx_poll_window_ns %llu\nrx_affine %d\n"
+		       "rx_wake_us",
+		       READ_ONCE(s->rx_kicked), READ_ONCE(s->rx_unkicked),
+		       READ_ONCE(s->rx_polled), READ_ONCE(s->rx_poll_ns),
+		       READ_ONCE(link->poll_ns), READ_ONCE(link->affine));
+	for (i = 0; i < MK_LINK_WAKE_BUCKETS; i++)
+		n += scnprintf(buf + n, size - n, " %s%u:%llu",
+			       i < MK_LINK_WAKE_BUCKETS - 1 ? "<" : ">=",
+			       4 << (2 * min(i, MK_LINK_WAKE_BUCKETS - 2)),
+			       READ_ONCE(s->rx_wake[i]));
+	n += scnprintf(buf + n, size - n, "\n");
 	mutex_lock(&link->client_lock);
 	if (link->ops && link->ops->stats)
 		n += link->ops->stats(link, link->priv, buf + n, size - n);

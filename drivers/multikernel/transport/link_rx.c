@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel transport: the receive thread of a link end.
+ *
+ * The thread does all of a link end's work but sending: it follows the
+ * handshake (link.c), receives in batches with a budget, reclaims sent
+ * buffers and wakes blocked senders. A doorbell only wakes it.
+ *
+ * Latency: the thread prefers the CPU that takes its doorbells, as an
+ * interrupt thread follows its interrupt, so that a doorbell wakes it
+ * without another IPI. Before it asks for a doorbell and sleeps, it polls the
+ * ring for a while, only when no other task wants the CPU: the window
+ * adapts to how soon doorbells came after it slept, from 0 (a ping-pong
+ * whose round trip is longer than mk_transport.rx_poll_us) to that bound
+ * (a stream, which then needs almost no doorbells). mk_link_stats counts
+ * where receive batches came from, the time spent polling and how long
+ * the thread took to run after a doorbell.
+ */
+
+#define pr_fmt(fmt) "mk_link: " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/stat.h>
+
+#include "link.h"
+
+static unsigned int rx_budget = 64;
+module_param(rx_budget, uint, 0644);
+MODULE_PARM_DESC(rx_budget, "Messages received per batch before yielding (default 64)");
+
+static unsigned int rx_poll_us = 50;
+module_param(rx_poll_us, uint, 0644);
+MODULE_PARM_DESC(rx_poll_us,
+		 "Longest busy-poll of a receive thread before it asks for a doorbell and sleeps, in us (default 50, 0: never)");
+
+static bool rx_affine = true;
+module_param(rx_affine, bool, 0644);
+MODULE_PARM_DESC(rx_affine,
+		 "Receive threads prefer the CPU that takes their doorbells (default on)");
+
+/* The smallest busy-poll window worth having, and the first one tried. */
+#define MK_LINK_POLL_MIN_NS	1000
+#define MK_LINK_POLL_START_NS	4000
+
+/*
+ * KUnit hook (mk_link_rx_jitter()): sleep a random while, one time in
+ * four, to shake out races. Compiled out of other builds.
+ */
+static void mk_link_jitter(struct mk_link *link)
+{
+	unsigned int max;
+
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_KUNIT_TEST))
+		return;
+	max = READ_ONCE(link->rx_jitter_us);
+	if (max && !get_random_u32_below(4))
+		usleep_range(1, 1 + get_random_u32_below(max));
+}
+
+/* Reclaim sent buffers; wake senders. Returns true to be called again. */
+static bool mk_link_reclaim(struct mk_link *link)
+{
+	unsigned long flags;
+	bool again = false;
+	int n;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	n = link->up ? mk_link_reclaim_locked(link) : 0;
+	/* A waiting sender (or poller) wants a doorbell when room comes. */
+	if (n >= 0 && (wq_has_sleeper(&link->space_wq) ||
+		       test_bit(MK_CLIENT_ROOM, &link->kick)) &&
+	    mkv_tx_inflight(&link->tx))
+		again = mkv_tx_arm_space(&link->tx);
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	if (n < 0)
+		return false;
+	if (n > 0 && wq_has_sleeper(&link->space_wq))
+		wake_up_all(&link->space_wq);
+	if (n > 0 && test_and_clear_bit(MK_CLIENT_ROOM, &link->kick)) {
+		mutex_lock(&link->client_lock);
+		if (link->ops && link->ops->writable)
+			link->ops->writable(link, link->priv);
+		mutex_unlock(&link->client_lock);
+	}
+	return again;
+}
+
+/*
+ * Test hook: the receiving fault mk_link_set_fault() asked for, once.
+ * Returns true if it published the (corrupt) completions itself.
+ */
+static bool mk_link_rx_fault(struct mk_link *link)
+{
+	enum mk_fault f = READ_ONCE(link->fault);
+
+	if (!IS_ENABLED(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION) ||
+	    (f != MK_FAULT_USED_JUMP && f != MK_FAULT_USED_ORDER))
+		return false;
+	WRITE_ONCE(link->fault, MK_FAULT_NONE);
+	return mkv_rx_corrupt(&link->rx, f);
+}
+
+/* What made the thread look at the ring (struct mk_link_stats). */
+enum mk_rx_source {
+	MK_RX_KICKED,
+	MK_RX_UNKICKED,
+	MK_RX_POLLED,
+};
+
+/*
+ * Busy-poll for the next message before asking for a doorbell, so that a
+ * peer that keeps sending needs none: at most the window, and only while
+ * no other task wants this CPU. Returns true if a message (or anything
+ * else for the thread to do) came.
+ */
+static bool mk_link_poll(struct mk_link *link)
+{
+	u64 t0, now, end;
+	bool found = false;
+	const void *buf;
+	u32 len;
+
+	if (!link->poll_ns || !single_task_running())
+		return false;
+	t0 = ktime_get_ns();
+	end = t0 + link->poll_ns;
+	do {
+		cpu_relax();
+		/* A violation is found too: receiving reports it. */
+		if (mkv_rx_peek(&link->rx, &buf, &len) ||
+		    test_bit(MK_KICK, &link->kick) || READ_ONCE(link->restart)) {
+			found = true;
+			break;
+		}
+		now = ktime_get_ns();
+	} while (now < end && single_task_running() && !need_resched() &&
+		 !kthread_should_stop());
+	stat_add(&link->stats.rx_poll_ns, ktime_get_ns() - t0);
+	return found;
+}
+
+/*
+ * Adapt the busy-poll window to a sleep of @slept_ns that a doorbell
+ * ended (or not, @kicked): as halt polling does, a wait that a longer
+ * window would have covered doubles it, one beyond the longest window
+ * halves it. A ping-pong whose round trip is longer than rx_poll_us
+ * polls not at all; a stream polls and needs no doorbells.
+ */
+static void mk_link_adapt_poll(struct mk_link *link, u64 slept_ns, bool kicked)
+{
+	u64 max = (u64)READ_ONCE(rx_poll_us) * NSEC_PER_USEC;
+
+	if (kicked && slept_ns < max)
+		link->poll_ns = min(max(2 * link->poll_ns, MK_LINK_POLL_START_NS), max);
+	else
+		link->poll_ns = min(link->poll_ns / 2, max);
+	if (link->poll_ns < MK_LINK_POLL_MIN_NS)
+		link->poll_ns = 0;
+}
+
+/* Receive up to the budget. Returns true if more may be waiting. */
+static bool mk_link_receive(struct mk_link *link, enum mk_rx_source *src)
+{
+	unsigned int n = 0, dropped = 0, budget = max(1U, READ_ONCE(rx_budget));
+	u64 bytes = 0;
+	bool more;
+
+	if (READ_ONCE(link->rx_paused))
+		return false;
+	mutex_lock(&link->client_lock);
+	while (n < budget) {
+		const void *buf;
+		u32 len;
+		int r = mkv_rx_peek(&link->rx, &buf, &len);
+
+		if (!r)
+			break;
+		if (r < 0) {
+			mutex_unlock(&link->client_lock);
+			mk_link_violation(link, link->rx.broken);
+			return false;
+		}
+		/* Nobody to take it: consumed all the same, and counted. */
+		if (link->ops && link->ops->rx)
+			link->ops->rx(link, buf, len, link->priv);
+		else
+			dropped++;
+		mkv_rx_consume(&link->rx);
+		n++;
+		bytes += len;
+	}
+	mutex_unlock(&link->client_lock);
+	mk_link_jitter(link);
+	if (n) {
+		stat_add(*src == MK_RX_POLLED ? &link->stats.rx_polled :
+			 *src == MK_RX_UNKICKED ? &link->stats.rx_unkicked :
+			 &link->stats.rx_kicked, 1);
+		*src = MK_RX_KICKED;
+		stat_add(&link->stats.rx_msgs, n);
+		stat_add(&link->stats.rx_bytes, bytes);
+		stat_add(&link->stats.rx_batches, 1);
+		if (dropped)
+			stat_add(&link->stats.dropped, dropped);
+		if (!mk_link_rx_fault(link) && mkv_rx_publish(&link->rx)) {
+			stat_add(&link->stats.rx_completion_doorbells, 1);
+			mk_link_ring_peer(link);
+		}
+	}
+	if (n == budget)
+		return true;
+	if (mk_link_poll(link)) {
+		*src = MK_RX_POLLED;
+		return true;
+	}
+	mk_link_jitter(link);
+	/* Ask for a doorbell, then look once more: none can be lost. */
+	more = mkv_rx_arm(&link->rx);
+	mk_link_jitter(link);
+	return more;
+}
+
+/*
+ * The receive thread's CPUs: the one that takes its doorbells, as an
+ * interrupt thread follows its interrupt's affinity, so that a doorbell
+ * wakes it there and it wakes readers there, with no more IPIs; any CPU
+ * with rx_affine off, or when that CPU is offline.
+ */
+static void mk_link_set_affine(struct mk_link *link, bool affine)
+{
+	if (link->affine == affine)
+		return;
+	link->affine = affine;
+	if (affine && link->cpu >= 0 && cpu_online(link->cpu))
+		set_cpus_allowed_ptr(current, cpumask_of(link->cpu));
+	else
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+/* Which bucket of mk_link_stats.rx_wake a wake-up of @ns falls in. */
+static unsigned int mk_link_wake_bucket(u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+	unsigned int b = 0;
+
+	while (us >= 4 && b < MK_LINK_WAKE_BUCKETS - 1) {
+		us >>= 2;
+		b++;
+	}
+	return b;
+}
+
+int mk_link_thread(void *arg)
+{
+	struct mk_link *link = arg;
+	enum mk_rx_source src = MK_RX_KICKED;
+
+	while (!kthread_should_stop()) {
+		bool busy = false, kicked;
+		u64 t0, now;
+		long left;
+
+		clear_bit(MK_KICK, &link->kick);
+		if (mk_link_frozen(link)) {
+			schedule_timeout_interruptible(msecs_to_jiffies(mk_link_heartbeat_ms));
+			continue;
+		}
+		if (mk_link_handshake(link)) {
+			busy |= mk_link_receive(link, &src);
+			busy |= mk_link_reclaim(link);
+		}
+		if (busy || READ_ONCE(link->restart)) {
+			cond_resched();
+			continue;
+		}
+		mk_link_set_affine(link, READ_ONCE(rx_affine));
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (test_bit(MK_KICK, &link->kick) || kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		t0 = ktime_get_ns();
+		left = schedule_timeout(msecs_to_jiffies(mk_link_heartbeat_ms));
+		now = ktime_get_ns();
+		kicked = test_bit(MK_KICK, &link->kick);
+		src = kicked || left ? MK_RX_KICKED : MK_RX_UNKICKED;
+		if (kicked) {
+			u64 at = READ_ONCE(link->kick_ns);
+
+			if (at >= t0 && at <= now)
+				stat_add(&link->stats.rx_wake[mk_link_wake_bucket(now - at)], 1);
+		}
+		if (link->up)
+			mk_link_adapt_poll(link, now - t0, kicked);
+	}
+	return 0;
+}
