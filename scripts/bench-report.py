@@ -167,9 +167,11 @@ def text_table(header, rows):
     """Columns padded to their widest cell, numbers right-aligned."""
     cells = [header] + rows
     width = [max(len(str(r[i])) for r in cells) for i in range(len(header))]
+    left = [not any(num(str(r[i]).replace(',', '')) is not None for r in rows)
+            for i in range(len(header))]
     lines = []
     for r in cells:
-        lines.append('  '.join(str(c).ljust(width[i]) if i == 0 else str(c).rjust(width[i])
+        lines.append('  '.join(str(c).ljust(width[i]) if left[i] else str(c).rjust(width[i])
                                for i, c in enumerate(r)).rstrip())
     return lines
 
@@ -245,13 +247,13 @@ def changes(s, prev, threshold):
     def pct(new, old):
         return None if new is None or not old else (new - old) / old * 100
 
-    def row(label, fig, new, old, higher_better):
+    def row(label, fig, new, old, higher_better, digits=1):
         p = pct(new, old)
         if p is None:
             return
         worse = -p if higher_better else p
         mark = '  REGRESSION' if worse > threshold else ''
-        text = f'{label}: {fig} {fmt(old)} -> {fmt(new)} ({p:+.1f}%){mark}'
+        text = f'{label}: {fig} {fmt(old, digits)} -> {fmt(new, digits)} ({p:+.1f}%){mark}'
         lines.append(text)
         if mark:
             regs.append(text)
@@ -260,12 +262,12 @@ def changes(s, prev, threshold):
         o = find(prev.get('stream'), 'protocol', r['protocol'], int(r['size']))
         if o:
             row(f'stream {r["protocol"]} {size_name(r["size"])}', 'msgs/s',
-                num(r['msgs_per_s']), num(o['msgs_per_s']), True)
+                num(r['msgs_per_s']), num(o['msgs_per_s']), True, 0)
     for r in s.get('rtt-kernel') or []:
         o = find(prev.get('rtt-kernel'), 'rtt', r['rtt'], int(r['size']))
         for col in ('p50_us', 'p99_us') if o else ():
             row(f'rtt-kernel {r["rtt"]} {size_name(r["size"])}', col[:3],
-                num(r[col]), num(o[col]), False)
+                num(r[col]), num(o[col]), False, 2)
     for r in s.get('rtt-user') or []:
         o = find(prev.get('rtt-user'), 'transport', r['transport'], int(r['size']))
         for col in ('p50_us', 'p99_us') if o else ():
@@ -282,7 +284,7 @@ def plots(s, out):
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     except ImportError:
         return None, 'matplotlib is missing (apt-get install python3-matplotlib)'
     written = []
@@ -294,6 +296,21 @@ def plots(s, out):
             fig.savefig(os.path.join(out, f'{name}.{ext}'), dpi=110)
         plt.close(fig)
         written.append(name)
+
+    def si(v, _=None):
+        for div, unit in ((1e9, 'G'), (1e6, 'M'), (1e3, 'k')):
+            if v >= div:
+                return f'{v / div:g}{unit}'
+        return f'{v:g}'
+
+    def log_axis(axis, minor=False, fmt=si):
+        """Plain numbers on a log axis; with @minor, labels at 2 and 5 too."""
+        axis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v) if v > 0 else '0'))
+        if minor:
+            axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+            axis.set_minor_formatter(FuncFormatter(lambda v, _: fmt(v)))
+        else:
+            axis.set_minor_formatter(NullFormatter())
 
     def by(rows, key, xcol, ycol, keep=lambda r: True):
         series = {}
@@ -319,9 +336,11 @@ def plots(s, out):
             for name, pts in by(st, 'protocol', 'size', col, ok).items():
                 pts = [p for p in pts if p[1] > 0]
                 if pts:
-                    ax.plot(*zip(*pts), marker='o', label=name)
+                    ax.plot(*zip(*pts), marker='o', label=name,
+                            linestyle='--' if name == 'memcpy' else '-')
             sizes_axis(ax, xs)
             ax.set_yscale('log')
+            log_axis(ax.yaxis)
             ax.set_xlabel('message size')
             ax.set_ylabel(unit)
             ax.set_title(f'stream throughput, {unit}')
@@ -337,6 +356,7 @@ def plots(s, out):
         sizes_axis(ax, xs)
         ax.set_yscale('symlog', linthresh=0.01)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
         ax.set_xlabel('message size')
         ax.set_ylabel('doorbells per message')
         ax.set_title('doorbells per message (lower is better)')
@@ -366,6 +386,7 @@ def plots(s, out):
         if xs:
             sizes_axis(ax, xs)
         ax.set_yscale('log')
+        log_axis(ax.yaxis, True, lambda v: f'{v:,g}')
         ax.set_xlabel('message size')
         ax.set_ylabel('round trip (us)')
         ax.set_title('kernel round trips: percentiles by size, beside the bare ipi')
@@ -379,23 +400,39 @@ def plots(s, out):
         cols = min(4, len(sizes))
         rows = (len(sizes) + cols - 1) // cols
         fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.2 * rows), squeeze=False)
+        # A logit axis: the median and the tail (p99, p99.9, p99.99) alike
+        # legible; the maximum (quantile 1) is a mark at the top.
+        top = 0.99995
         for ax, size in zip(axes.flat, sizes):
             for t in sorted({r['transport'] for r in cdf}, reverse=True):
                 pts = sorted((num(r['us']), num(r['quantile'])) for r in cdf
                              if r['transport'] == t and int(r['size']) == size)
                 pts = [p for p in pts if p[0] and p[1] is not None]
-                if pts:
-                    ax.step(*zip(*pts), where='post', label=t)
+                line = [p for p in pts if 0 < p[1] < 1]
+                if line:
+                    drawn = ax.step(*zip(*line), where='post', label=t)
+                    mx = [p[0] for p in pts if p[1] >= 1]
+                    if mx:
+                        ax.plot(mx, [top] * len(mx), marker='x', linestyle='none',
+                                color=drawn[0].get_color())
             ax.set_xscale('log')
-            ax.set_ylim(0, 1.02)
+            log_axis(ax.xaxis, True, lambda v: f'{v:,g}')
+            ax.tick_params(axis='x', which='both', labelsize='small')
+            ax.set_yscale('logit')
+            ax.set_ylim(0.008, top * 1.00001)
+            ax.set_yticks([0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999])
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
+            ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(size_name(size))
             ax.set_xlabel('round trip (us)')
-            ax.set_ylabel('fraction of round trips')
-            ax.grid(True, which='both', alpha=0.3)
+            ax.set_ylabel('quantile')
+            ax.grid(True, which='both', axis='x', alpha=0.3)
+            ax.grid(True, which='major', axis='y', alpha=0.3)
             ax.legend(fontsize='small', loc='lower right')
         for ax in list(axes.flat)[len(sizes):]:
             ax.set_visible(False)
-        fig.suptitle('userspace round trips: CDF, rpmsg_char beside the pipe')
+        fig.suptitle('userspace round trips (mkrtt): CDF, rpmsg_char beside the pipe; '
+                     'x: the maximum')
         save(fig, 'rtt-user-cdf')
     return written, None if written else 'nothing to plot'
 
@@ -437,7 +474,8 @@ def tables(s):
     if user:
         cols = ['p50_us', 'p90_us', 'p99_us', 'p99_9_us', 'max_us']
         rows = []
-        for r in user:
+        # As mkrtt all prints it: size after size, rpmsg above the pipe.
+        for r in sorted(user, key=lambda r: (int(r['size']), r['transport'] != 'rpmsg')):
             rp = r['transport'] == 'rpmsg'
             pp = find(user, 'transport', 'pipe', int(r['size'])) if rp else None
             ratio = ['-', '-']
@@ -514,13 +552,12 @@ def main(argv):
             os.remove(path)     # not this run's: it must not be compared
 
     hist = history_dir(a.run)
-    prev_dir = a.prev
+    prev_dir, stored = a.prev, None
     if not prev_dir and os.path.isdir(hist):
         entries = sorted(e for e in os.listdir(hist) if os.path.isdir(os.path.join(hist, e)))
         # Run twice on one log: the entry it stored is not its previous run.
         while entries and same_csvs(out, os.path.join(hist, entries[-1])):
-            entries.pop()
-            a.no_store = True
+            stored = os.path.join(hist, entries.pop())
         prev_dir = os.path.join(hist, entries[-1]) if entries else None
     change, regs = [], []
     if prev_dir:
@@ -551,12 +588,16 @@ def main(argv):
                 print('  ' + l)
     else:
         print('\n'.join(report))
-    print(f'report: {out}/bench.txt and ' +
-          ', '.join(f'{n}.csv' for n, _ in SECTIONS if s.get(n)))
+    have = [f'{n}.csv' for n, _ in SECTIONS if s.get(n)]
+    print(f'report: {out}/bench.txt' + (f' and {", ".join(have)}' if have else ', no CSV'))
     print(f'plots: {", ".join(p + ".png/.svg" for p in pl)}' if pl else
           f'plots skipped: {why}')
 
-    if not a.no_store and any(s.get(n) for n, _ in SECTIONS):
+    if a.no_store:
+        pass
+    elif stored:
+        print(f'already in the history as {stored}: not stored again')
+    elif any(s.get(n) for n, _ in SECTIONS):
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
         dest = os.path.join(hist, stamp)
         os.makedirs(dest, exist_ok=True)
