@@ -517,8 +517,9 @@ def same_csvs(a, b):
 
 def main(argv):
     ap = argparse.ArgumentParser(
-        prog='bench-report.py', description='The report of a benchmark run.',
-        epilog='See the comment at the top of scripts/bench-report.py.')
+        prog='bench-report.py', usage='%(prog)s [OPTIONS] RUN_DIR',
+        description=__doc__.split('\n', 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('run', metavar='RUN_DIR')
     ap.add_argument('--prev', metavar='DIR', help='compare with the CSVs in DIR')
     ap.add_argument('--no-store', action='store_true', help='do not add to the history')
