@@ -167,8 +167,9 @@ def text_table(header, rows):
     """Columns padded to their widest cell, numbers right-aligned."""
     cells = [header] + rows
     width = [max(len(str(r[i])) for r in cells) for i in range(len(header))]
-    left = [not any(num(str(r[i]).replace(',', '')) is not None for r in rows)
-            for i in range(len(header))]
+    # Left: a column of words; '-' and '' (no figure) do not decide.
+    left = [not any(num(str(r[i]).replace(',', '')) is not None for r in rows) and
+            any(str(r[i]) not in ('-', '') for r in rows) for i in range(len(header))]
     lines = []
     for r in cells:
         lines.append('  '.join(str(c).ljust(width[i]) if left[i] else str(c).rjust(width[i])
