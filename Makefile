@@ -100,13 +100,17 @@ lint: build
 
 # The benchmark on the kernel without debugging, beside the seed's one-slot
 # protocol measured in the same run. BENCH_SCALE multiplies the counts.
+# The report (scripts/bench-report.py): CSV, text and plots in
+# runs/bench/report/, the targets, the change against the last run (kept
+# in bench-history/). Debian's python3, which has python3-matplotlib.
 BENCH_SCALE ?= 20
 bench: deps
 	@$(S)/kbuild.sh bench
 	@$(S)/mkinitramfs.sh bench
 	@MK_VM_APPEND=mktest.scale=$(BENCH_SCALE) $(S)/vm-run.sh -c bench -t 1800 bench
 	@$(S)/ktap.py $(CACHE)/runs/bench
-	@sed -n 's/^    # //p' $(CACHE)/runs/bench/ktap.log
+	@sed -n '/^    # csv /d; s/^    # //p' $(CACHE)/runs/bench/ktap.log
+	@MK_CACHE=$(CACHE) /usr/bin/python3 $(S)/bench-report.py $(CACHE)/runs/bench --brief
 
 # Two kernels in the VM, on the kernel without debugging: the host starts
 # an instance on CPU 3, streams to it and back, and prints a table beside

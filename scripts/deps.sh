@@ -15,6 +15,7 @@ PKGS=(
 	linux-source-6.12
 	clang libclang-rt-14-dev llvm
 	python3-sphinx python3-yaml graphviz
+	python3-matplotlib
 )
 
 missing=()

@@ -5,7 +5,9 @@
 #
 # The userspace checks of the vring engine: make -C tools/multikernel/vring
 # check (the builds, unit tests, streams between two processes, ASan+UBSan
-# and TSan builds, a bounded fuzz run; see tools/multikernel/vring/README.md).
+# and TSan builds, a bounded fuzz run; see tools/multikernel/vring/README.md);
+# then scripts/bench-report-test.sh (make bench's report on a fixture log),
+# its results under "# Subtest: bench_report".
 # With --ktap, the results go to RUNDIR/ktap.log in the format of a VM boot,
 # for ktap.py: an empty console.log, status "ok", and the closing line
 # "# mktest: boot <name of RUNDIR> done". Otherwise they go to the terminal,
@@ -16,8 +18,13 @@ export MK_CACHE
 
 MAKE=(make -s --no-print-directory -C "$MK_ROOT/tools/multikernel/vring" check)
 
+REPORT_TEST=$MK_ROOT/scripts/bench-report-test.sh
+
 if [ "${1:-}" != --ktap ]; then
-	exec "${MAKE[@]}"
+	rc=0
+	"${MAKE[@]}" || rc=1
+	"$REPORT_TEST" || rc=1
+	exit $rc
 fi
 RUN=${2:?--ktap needs a directory}
 rm -rf "$RUN"
@@ -25,13 +32,30 @@ mkdir -p "$RUN"
 : > "$RUN/console.log"
 
 set +e
-"${MAKE[@]}" | tee "$RUN/ktap.log"
+"${MAKE[@]}" | tee "$RUN/vring.log"
 rc=${PIPESTATUS[0]}
 set -e
 # Stopped before its plan (the runner itself died): say so.
-if ! grep -q '^1\.\.[0-9]' "$RUN/ktap.log"; then
+if ! grep -q '^1\.\.[0-9]' "$RUN/vring.log"; then
 	echo "not ok 1 userspace_checks_completed # make check exited $rc before its plan" \
-		>> "$RUN/ktap.log"
+		>> "$RUN/vring.log"
 fi
+# One KTAP stream: the vring checks' results, the report's test as one
+# more, then the plan of both.
+grep -v '^1\.\.[0-9]*$' "$RUN/vring.log" > "$RUN/ktap.log"
+n=$(grep -c '^\(not \)\?ok [0-9]' "$RUN/ktap.log" || true)
+n=$((n + 1))
+echo "    # Subtest: bench_report" >> "$RUN/ktap.log"
+set +e
+"$REPORT_TEST" 2>&1 | sed 's/^/    /' | tee -a "$RUN/ktap.log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" = 0 ]; then
+	echo "ok $n bench_report" >> "$RUN/ktap.log"
+else
+	echo "not ok $n bench_report # exit status $rc" >> "$RUN/ktap.log"
+fi
+echo "1..$n" >> "$RUN/ktap.log"
+rm -f "$RUN/vring.log"
 echo "# mktest: boot $(basename "$RUN") done" >> "$RUN/ktap.log"
 echo ok > "$RUN/status"

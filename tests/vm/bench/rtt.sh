@@ -3,8 +3,10 @@
 # Round trips from userspace (mkrtt, tools/multikernel/mkrtt): /dev/rpmsgN
 # to /dev/rpmsgN over a loopback link with rpmsg, beside a pipe pair
 # between the same two CPUs, measured in the same run, size after size.
-# Prints mkrtt's table as comments. Timing is never asserted: the checks
-# are that every round trip of every size came back intact, each way.
+# Prints mkrtt's table as comments, then its CSVs (--csv, --cdf) as lines
+# "# csv rtt-user: ROW" and "# csv rtt-user-cdf: ROW", header included.
+# Timing is never asserted: the checks are that every round trip of every
+# size came back intact, each way.
 # mktest.scale=N: N * 200 round trips per size (make check runs scale 1
 # on the test kernel). POSIX sh: busybox ash runs it.
 DBG=/sys/kernel/debug/multikernel
@@ -69,10 +71,13 @@ check rtt_rpmsg_loopback_up \
 	"[ -n \"$id\" ] && wait_for 10 'ctrl_ready lo$id.a && ctrl_ready lo$id.b'"
 
 mkrtt all ${id:+-l $id} -c $cpu_a,$cpu_b -n $count --warmup $warmup -s $SIZES -t 30 \
-	--csv "$T"/rtt.csv > "$T"/out 2>&1
+	--csv "$T"/rtt.csv --cdf "$T"/cdf.csv > "$T"/out 2>&1
 rc=$?
 sed 's/^/# /' "$T"/out
 [ $rc = 0 ] || echo "# mkrtt: exit status $rc"
+# Both CSVs into the log, for scripts/bench-report.py (make bench).
+[ -f "$T"/rtt.csv ] && sed 's/^/# csv rtt-user: /' "$T"/rtt.csv
+[ -f "$T"/cdf.csv ] && sed 's/^/# csv rtt-user-cdf: /' "$T"/cdf.csv
 check rtt_rpmsg_all_sizes_echoed "every_size rpmsg"
 check rtt_pipe_all_sizes_echoed "every_size pipe"
 

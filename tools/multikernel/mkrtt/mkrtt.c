@@ -49,6 +49,7 @@
 static const char usage_text[] =
 	"usage: mkrtt rpmsg|pipe|all [-n COUNT] [--warmup N] [-s SIZES] [-c CPU_A,CPU_B]\n"
 	"                            [-l ID | -d DEV_A,DEV_B] [-t SECS] [--csv FILE]\n"
+	"                            [--cdf FILE]\n"
 	"       mkrtt --help | --version\n"
 	"Round trips from userspace: a pinger pinned to CPU_A writes a message and\n"
 	"reads its echo from a process pinned to CPU_B; COUNT round trips per size,\n"
@@ -74,12 +75,18 @@ static const char usage_text[] =
 	"                      (default 10)\n"
 	"      --csv FILE      also write a CSV row per transport and size to FILE\n"
 	"                      ('-': standard output)\n"
+	"      --cdf FILE      also write the distribution of the round trips to\n"
+	"                      FILE, as CSV ('-': standard output): the quantiles\n"
+	"                      0.01, 0.02 to 0.98 by 0.02, 0.99, 0.999, 0.9999 and\n"
+	"                      1 (the maximum) of every transport and size whose\n"
+	"                      status is ok\n"
 	"Output: a row per size and transport: the percentiles p50, p90, p99, p99.9\n"
 	"and the maximum, in microseconds (nearest rank over the sorted samples);\n"
 	"n/a for a size above the transport's largest message (rpmsg: the links'\n"
 	"MTU less the 16-byte header, or EMSGSIZE). CSV columns: transport, size,\n"
 	"status (ok, too_big, failed, not_run), count, min_us, p50_us, p90_us,\n"
-	"p99_us, p99_9_us, max_us, mean_us.\n"
+	"p99_us, p99_9_us, max_us, mean_us. CDF columns: transport, size, quantile,\n"
+	"us (nearest rank, as the percentiles), in that order, size after size.\n"
 	"Exit status: 0 every round trip came back intact, 1 a runtime error or a\n"
 	"bad echo (named on stderr), 2 bad usage.\n"
 	"Environment: MKRTT_SYSFS, another /sys (for tests).\n";
@@ -92,6 +99,25 @@ static const char *const pct_names[] = { "p50", "p90", "p99", "p99.9" };
 static const char *const pct_csv[] = { "p50_us", "p90_us", "p99_us", "p99_9_us" };
 #define NR_PCT		ARRAY_SIZE(pct_permille)
 
+/*
+ * The quantiles of --cdf, in parts per million: 0.01, every 0.02 from 0.02
+ * to 0.98, 0.99, then the tail and the maximum.
+ */
+#define CDF_STEP	20000u
+#define NR_CDF_STEPS	49	/* 0.02 .. 0.98 */
+#define NR_CDF		(NR_CDF_STEPS + 5)
+
+static unsigned int cdf_ppm(unsigned int i)
+{
+	static const unsigned int tail[] = { 990000, 999000, 999900, 1000000 };
+
+	if (!i)
+		return 10000;
+	if (i <= NR_CDF_STEPS)
+		return i * CDF_STEP;
+	return tail[i - NR_CDF_STEPS - 1];
+}
+
 enum status { ST_NOT_RUN, ST_OK, ST_TOO_BIG, ST_FAILED };
 static const char *const status_names[] = { "not_run", "ok", "too_big", "failed" };
 
@@ -100,6 +126,7 @@ struct result {
 	enum status status;
 	unsigned long count;
 	uint64_t min, pct[NR_PCT], max;	/* nanoseconds */
+	uint64_t cdf[NR_CDF];		/* at the quantiles cdf_ppm() */
 	double mean;
 };
 
@@ -128,6 +155,7 @@ struct opts {
 	char *devs[2];		/* -d, or NULL */
 	unsigned int timeout;
 	const char *csv;
+	const char *cdf;
 };
 
 static const char *cmd_name;	/* the subcommand running */
@@ -278,7 +306,7 @@ static int devs_arg(char *s, struct opts *o)
 	return 0;
 }
 
-enum { OPT_WARMUP = 256, OPT_CSV, OPT_VERSION };
+enum { OPT_WARMUP = 256, OPT_CSV, OPT_CDF, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
@@ -289,6 +317,7 @@ static const struct option long_opts[] = {
 	{ "devices", required_argument, NULL, 'd' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "cdf", required_argument, NULL, OPT_CDF },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -329,6 +358,9 @@ static int one_opt(int c, char *arg, struct opts *o, int rpmsg)
 		break;
 	case OPT_CSV:
 		o->csv = arg;
+		break;
+	case OPT_CDF:
+		o->cdf = arg;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -707,11 +739,19 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The sample of rank ceil(@n * @ppm / 10^6), at least the first, of @n sorted. */
+static uint64_t nearest_rank(const uint64_t *lat, unsigned long n, unsigned long long ppm)
+{
+	unsigned long long rank = (n * ppm + 999999) / 1000000;
+
+	return lat[(rank ? rank : 1) - 1];
+}
+
 /* @n > 0 samples into @r: sorted, each percentile the nearest rank. */
 static void figures(uint64_t *lat, unsigned long n, struct result *r)
 {
 	unsigned long long sum = 0;
-	unsigned long i, rank;
+	unsigned long i;
 
 	qsort(lat, n, sizeof(*lat), cmp_u64);
 	for (i = 0; i < n; i++)
@@ -720,10 +760,10 @@ static void figures(uint64_t *lat, unsigned long n, struct result *r)
 	r->min = lat[0];
 	r->max = lat[n - 1];
 	r->mean = (double)sum / n;
-	for (i = 0; i < NR_PCT; i++) {
-		rank = ((unsigned long long)n * pct_permille[i] + 999) / 1000;
-		r->pct[i] = lat[(rank ? rank : 1) - 1];
-	}
+	for (i = 0; i < NR_PCT; i++)
+		r->pct[i] = nearest_rank(lat, n, pct_permille[i] * 1000ull);
+	for (i = 0; i < NR_CDF; i++)
+		r->cdf[i] = nearest_rank(lat, n, cdf_ppm(i));
 }
 
 /* The first byte at which @a and @b differ, of @n. */
@@ -943,6 +983,24 @@ static void write_csv(FILE *f, const struct transport *ts, const struct opts *o)
 	}
 }
 
+/* The distribution: a row per quantile of every transport and size measured. */
+static void write_cdf(FILE *f, const struct transport *ts, const struct opts *o)
+{
+	unsigned int i;
+	int t, s;
+
+	fprintf(f, "transport,size,quantile,us\n");
+	for (t = 0; t < NR_TRANSPORTS; t++) {
+		for (s = 0; ts[t].on && s < o->nr_sizes; s++) {
+			const struct result *r = &ts[t].res[s];
+
+			for (i = 0; r->status == ST_OK && i < NR_CDF; i++)
+				fprintf(f, "%s,%zu,%g,%.3f\n", ts[t].name, o->sizes[s],
+					cdf_ppm(i) / 1e6, r->cdf[i] / 1000.0);
+		}
+	}
+}
+
 /* The run ----------------------------------------------------------------- */
 
 /* Everything a run holds, for the end of it. */
@@ -952,7 +1010,7 @@ struct run {
 	int have_pair, have_pipes;
 	uint8_t *tx, *rx;
 	uint64_t *lat;
-	FILE *csv;
+	FILE *csv, *cdf;
 };
 
 /*
@@ -1053,6 +1111,11 @@ static int run_cmd(int which, struct opts *o)
 		if (!r.csv)
 			return fail("%s: %s", o->csv, strerror(errno));
 	}
+	if (o->cdf && strcmp(o->cdf, "-")) {
+		r.cdf = fopen(o->cdf, "w");
+		if (!r.cdf)
+			return fail("%s: %s", o->cdf, strerror(errno));
+	}
 	ret = 0;
 	for (i = 0; i < NR_TRANSPORTS; i++) {
 		r.ts[i].on = !!(which & (1 << i));
@@ -1088,6 +1151,11 @@ static int run_cmd(int which, struct opts *o)
 		write_csv(r.csv ? r.csv : stdout, r.ts, o);
 		if (r.csv && fclose(r.csv))
 			ret = fail("%s: %s", o->csv, strerror(errno));
+	}
+	if (o->cdf) {
+		write_cdf(r.cdf ? r.cdf : stdout, r.ts, o);
+		if (r.cdf && fclose(r.cdf))
+			ret = fail("%s: %s", o->cdf, strerror(errno));
 	}
 	return ret;
 }
