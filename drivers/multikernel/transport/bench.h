@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The benchmark (bench.c) and its baselines (bench_base.c).
+ */
+#ifndef _MK_TRANSPORT_BENCH_H
+#define _MK_TRANSPORT_BENCH_H
+
+#include <linux/sizes.h>
+#include <linux/types.h>
+#include <linux/multikernel/doorbell.h>
+
+#define MK_SLOT_SIZE	256
+#define MK_SLOT_DATA	(MK_SLOT_SIZE - 16)
+
+/**
+ * struct mk_slot - the one slot, as the seed lays it out: header, then payload
+ * @seq: fragment number, written last by the sender
+ * @len: payload bytes of the fragment
+ * @more: another fragment of the same message follows
+ * @ack: the last fragment number the receiver copied out, written by it
+ * @data: the payload
+ */
+struct mk_slot {
+	u32 seq;
+	u32 len;
+	u32 more;
+	u32 ack;
+	u8 data[MK_SLOT_DATA];
+};
+
+/**
+ * struct mk_slot_bench - one direction of the one-slot protocol
+ * @slot: the slot
+ * @db: the receiver's doorbell handler
+ * @seen: receiver: the last fragment number it took
+ * @msg: receiver: reassembly buffer, 64 KiB
+ * @off: receiver: bytes of the message being reassembled
+ * @len: receiver: length of the last whole message
+ * @done: receiver: whole messages, released after @msg and @len
+ * @msgs: receiver: whole messages
+ * @bytes: receiver: their bytes
+ * @tx_seq: sender: the last fragment number it sent
+ * @rings: sender: doorbells it rang
+ */
+struct mk_slot_bench {
+	struct mk_slot *slot;
+	struct mk_doorbell_handler db;
+	u32 seen;
+	u8 *msg;
+	u32 off;
+	u32 len;
+	u32 done;
+	u64 msgs;
+	u64 bytes;
+	u32 tx_seq;
+	u64 rings;
+};
+
+/**
+ * struct mk_bench_row - one row of the stream table
+ * @proto: "slot", "vring" or "vring-batch32"
+ * @size: message bytes
+ * @msgs: messages that arrived
+ * @ns: how long they took
+ * @doorbells: doorbells rung
+ * @ret: 0 or a negative error
+ */
+struct mk_bench_row {
+	const char *proto;
+	u32 size;
+	u64 msgs;
+	u64 ns;
+	u64 doorbells;
+	int ret;
+};
+
+int mk_bench_on_cpu(unsigned int cpu, int (*fn)(void *arg), void *arg);
+struct mk_slot_bench *mk_slot_create(int rx_cpu);
+void mk_slot_destroy(struct mk_slot_bench *b);
+int mk_slot_xmit(struct mk_slot_bench *b, u32 target, const u8 *msg, u32 size);
+int mk_bench_slot(int tx_cpu, int rx_cpu, u32 size, u64 count,
+		  struct mk_bench_row *row);
+
+#endif /* _MK_TRANSPORT_BENCH_H */
