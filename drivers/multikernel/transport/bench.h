@@ -9,6 +9,9 @@
 #include <linux/types.h>
 #include <linux/multikernel/doorbell.h>
 
+/* Payload bytes per direction of the benchmark's loopback link. */
+#define MK_BENCH_DATA_SIZE	SZ_1M
+
 #define MK_SLOT_SIZE	256
 #define MK_SLOT_DATA	(MK_SLOT_SIZE - 16)
 
@@ -58,9 +61,9 @@ struct mk_slot_bench {
 
 /**
  * struct mk_bench_row - one row of the stream table
- * @proto: "slot", "vring" or "vring-batch32"
+ * @proto: "slot", "vring", "vring-batch32" or "memcpy"
  * @size: message bytes
- * @msgs: messages that arrived
+ * @msgs: messages that arrived (copied, for memcpy)
  * @ns: how long they took
  * @doorbells: doorbells rung
  * @ret: 0 or a negative error
@@ -80,5 +83,6 @@ void mk_slot_destroy(struct mk_slot_bench *b);
 int mk_slot_xmit(struct mk_slot_bench *b, u32 target, const u8 *msg, u32 size);
 int mk_bench_slot(int tx_cpu, int rx_cpu, u32 size, u64 count,
 		  struct mk_bench_row *row);
+int mk_bench_memcpy(int cpu, u32 size, u64 count, struct mk_bench_row *row);
 
 #endif /* _MK_TRANSPORT_BENCH_H */

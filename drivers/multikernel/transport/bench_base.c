@@ -9,10 +9,17 @@
  * overwritten. The receiver copies the fragment out in its doorbell
  * handler. A message longer than 240 bytes takes several fragments, each a
  * doorbell.
+ *
+ * "memcpy": the copy the transport makes on the sending side, alone: one
+ * CPU copies each message from one buffer into an area the size of a link's
+ * payload area, cycling through it as the vring's sender does, so the cache
+ * sees about what it sees in a stream. What any shared-memory transport
+ * that copies once per message could reach.
  */
 
 #define pr_fmt(fmt) "mk_bench: " fmt
 
+#include <linux/compiler.h>
 #include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
@@ -239,4 +246,70 @@ int mk_bench_slot(int tx_cpu, int rx_cpu, u32 size, u64 count,
 out:
 	row->ret = ret;
 	return ret;
+}
+
+struct mk_copy_job {
+	u32 size;
+	u64 count;
+	u64 ns;
+};
+
+static int mk_copy_run(void *arg)
+{
+	struct mk_copy_job *j = arg;
+	u8 *src = kvmalloc(j->size, GFP_KERNEL);
+	u8 *dst = kvmalloc(MK_BENCH_DATA_SIZE, GFP_KERNEL);
+	u32 off = 0;
+	u64 i, t0;
+	int ret = -ENOMEM;
+
+	if (!src || !dst)
+		goto out;
+	memset(src, 0x5a, j->size);
+	/* Every page present before the clock starts. */
+	memset(dst, 0, MK_BENCH_DATA_SIZE);
+	t0 = ktime_get_ns();
+	for (i = 0; i < j->count; i++) {
+		if (off + j->size > MK_BENCH_DATA_SIZE)
+			off = 0;
+		memcpy(dst + off, src, j->size);
+		/* The copy is what is measured: the compiler must keep it. */
+		barrier_data(dst + off);
+		off += j->size;
+		if (!(i % 64))
+			cond_resched();
+	}
+	j->ns = ktime_get_ns() - t0;
+	ret = 0;
+out:
+	kvfree(dst);
+	kvfree(src);
+	return ret;
+}
+
+/**
+ * mk_bench_memcpy() - the copy bandwidth of one CPU, as a stream would use it
+ * @cpu: the CPU
+ * @size: message bytes, at most %MK_BENCH_DATA_SIZE
+ * @count: messages
+ * @row: the result, filled even on failure (no doorbells)
+ *
+ * Copies @count messages of @size bytes from one buffer into successive
+ * places of a %MK_BENCH_DATA_SIZE area, starting again at its beginning
+ * when the next would not fit, as a link's sender fills its payload area.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 or -ENOMEM (also in @row->ret).
+ */
+int mk_bench_memcpy(int cpu, u32 size, u64 count, struct mk_bench_row *row)
+{
+	struct mk_copy_job j = { .size = size, .count = count };
+
+	*row = (struct mk_bench_row){ .proto = "memcpy", .size = size };
+	row->ret = mk_bench_on_cpu(cpu, mk_copy_run, &j);
+	if (!row->ret) {
+		row->msgs = count;
+		row->ns = j.ns;
+	}
+	return row->ret;
 }
