@@ -4,13 +4,15 @@
  * run: /sys/kernel/debug/multikernel/bench.
  *
  *   write "run [SCALE]"   run every case (SCALE multiplies the counts, 1-100)
- *   read                  the table of the last run
+ *   read                  the tables of the last run
  *
  * The stream table: per message size, the baseline "slot" (the seeds'
  * one-slot protocol done correctly, bench_base.c), the vring over a
  * loopback link unbatched and in batches of 32 (one publication per
  * batch), and "memcpy", the bandwidth of the copy alone (bench_base.c);
- * then how much of that bandwidth the 64 KiB vring stream reaches.
+ * then how much of that bandwidth the 64 KiB vring stream reaches. The
+ * round-trip table (bench_rtt.c): a bare doorbell, the one-slot protocol
+ * there and back, and kernel endpoints echoing over the loopback link.
  */
 
 #define pr_fmt(fmt) "mk_bench: " fmt
@@ -53,9 +55,14 @@ static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch
 	return row->ret;
 }
 
-static char mk_bench_out[4096];
+/*
+ * Both tables: about 30 lines (stream rows, the bandwidth line, round-trip
+ * rows) of at most about 100 characters each, with room to spare.
+ */
+static char mk_bench_out[8192];
 static int mk_bench_len;
 static DEFINE_MUTEX(mk_bench_lock);	/* the above, and one run at a time */
+static struct mk_rtt_row mk_bench_rtt[MK_RTT_ROWS];	/* under mk_bench_lock */
 
 static __printf(1, 2) void mk_bench_printf(const char *fmt, ...)
 {
@@ -92,6 +99,32 @@ static void mk_bench_share(char *buf, size_t size, const struct mk_bench_row *r,
 					      r->ns * base->msgs));
 }
 
+/* @ns in microseconds with one decimal, rounded. */
+static void mk_bench_us(char *buf, size_t size, u64 ns)
+{
+	u32 tenth;
+	u64 us = div_u64_rem(div_u64(ns + 50, 100), 10, &tenth);
+
+	scnprintf(buf, size, "%llu.%u", us, tenth);
+}
+
+static void mk_bench_print_rtt(const struct mk_rtt_row *r)
+{
+	char us[MK_RTT_NR_PCT + 1][24];
+	int i;
+
+	for (i = 0; i <= MK_RTT_NR_PCT; i++) {
+		if (!r->samples)
+			strscpy(us[i], "-", sizeof(us[i]));
+		else
+			mk_bench_us(us[i], sizeof(us[i]),
+				    i < MK_RTT_NR_PCT ? r->pct[i] : r->max);
+	}
+	mk_bench_printf("%-12s %6u %10u %9s %9s %9s %9s %9s %d\n", r->proto,
+			r->size, r->samples, us[0], us[1], us[2], us[3], us[4],
+			r->ret);
+}
+
 static int mk_bench_run(unsigned int scale)
 {
 	static const u32 sizes[] = { 64, 1024, SZ_64K };
@@ -100,10 +133,12 @@ static int mk_bench_run(unsigned int scale)
 	struct mk_bench_row row, vring = {}, batch = {}, copy = {};
 	char share[2][24];
 	struct mk_loopback *lo;
-	unsigned int i;
+	unsigned int i, nrtt;
 
 	if (b >= nr_cpu_ids)
 		return -ENODEV;
+	/* Before the loopback exists, whose ends would take these doorbells too. */
+	nrtt = mk_bench_rtt_bare(a, b, scale, mk_bench_rtt);
 	lo = mk_loopback_create(a, b, &mk_bench_geometry);
 	if (IS_ERR(lo))
 		return PTR_ERR(lo);
@@ -132,7 +167,13 @@ static int mk_bench_run(unsigned int scale)
 	mk_bench_share(share[1], sizeof(share[1]), &batch, &copy);
 	mk_bench_printf("vring 64 KiB stream: %s of memcpy bandwidth (batched %s)\n",
 			share[0], share[1]);
+	nrtt += mk_bench_rtt_link(lo, a, scale, mk_bench_rtt + nrtt);
 	mk_loopback_destroy(lo);
+	mk_bench_printf("\n%-12s %6s %10s %9s %9s %9s %9s %9s %s\n", "rtt", "size",
+			"samples", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us",
+			"status");
+	for (i = 0; i < nrtt; i++)
+		mk_bench_print_rtt(&mk_bench_rtt[i]);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The benchmark (bench.c) and its baselines (bench_base.c).
+ * The benchmark (bench.c): its baselines (bench_base.c) and its round
+ * trips (bench_rtt.c).
  */
 #ifndef _MK_TRANSPORT_BENCH_H
 #define _MK_TRANSPORT_BENCH_H
@@ -8,6 +9,8 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/multikernel/doorbell.h>
+
+struct mk_loopback;
 
 /* Payload bytes per direction of the benchmark's loopback link. */
 #define MK_BENCH_DATA_SIZE	SZ_1M
@@ -77,6 +80,29 @@ struct mk_bench_row {
 	int ret;
 };
 
+/* p50, p90, p99 and p99.9 */
+#define MK_RTT_NR_PCT	4
+/* ipi; slot-rtt 16 B to 4 KiB; link 16 B to 64 KiB */
+#define MK_RTT_ROWS	(1 + 5 + 7)
+
+/**
+ * struct mk_rtt_row - one row of the round-trip table
+ * @proto: "ipi", "slot-rtt" or "link"
+ * @size: message bytes (0: a bare doorbell)
+ * @samples: round trips measured, after the warm-up
+ * @pct: p50, p90, p99 and p99.9 of them, in ns
+ * @max: the longest, in ns
+ * @ret: 0 or a negative error
+ */
+struct mk_rtt_row {
+	const char *proto;
+	u32 size;
+	u32 samples;
+	u64 pct[MK_RTT_NR_PCT];
+	u64 max;
+	int ret;
+};
+
 int mk_bench_on_cpu(unsigned int cpu, int (*fn)(void *arg), void *arg);
 struct mk_slot_bench *mk_slot_create(int rx_cpu);
 void mk_slot_destroy(struct mk_slot_bench *b);
@@ -84,5 +110,10 @@ int mk_slot_xmit(struct mk_slot_bench *b, u32 target, const u8 *msg, u32 size);
 int mk_bench_slot(int tx_cpu, int rx_cpu, u32 size, u64 count,
 		  struct mk_bench_row *row);
 int mk_bench_memcpy(int cpu, u32 size, u64 count, struct mk_bench_row *row);
+
+unsigned int mk_bench_rtt_bare(int a, int b, unsigned int scale,
+			       struct mk_rtt_row *rows);
+unsigned int mk_bench_rtt_link(struct mk_loopback *lo, int a,
+			       unsigned int scale, struct mk_rtt_row *rows);
 
 #endif /* _MK_TRANSPORT_BENCH_H */
