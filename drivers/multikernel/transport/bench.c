@@ -4,173 +4,38 @@
  * run: /sys/kernel/debug/multikernel/bench.
  *
  *   write "run [SCALE]"   run every case (SCALE multiplies the counts, 1-100)
- *   read                  the table of the last run
+ *   read                  the tables of the last run
  *
- * Baseline "slot": the seeds' design done correctly. One 256-byte slot in
- * shared memory; the sender writes a fragment (at most 240 bytes of payload
- * after a 16-byte header), rings the receiver's doorbell, and waits for the
- * receiver to acknowledge before reusing the slot, so nothing is lost or
- * overwritten. The receiver copies the fragment out in its doorbell
- * handler. A message longer than 240 bytes takes several fragments, each a
- * doorbell. The vring cases stream the same sizes over a loopback link,
- * unbatched and in batches of 32 (one publication per batch).
+ * The stream table: per message size, the baseline "slot" (the seeds'
+ * one-slot protocol done correctly, bench_base.c), the vring over a
+ * loopback link unbatched and in batches of 32 (one publication per
+ * batch), and "memcpy", the bandwidth of the copy alone (bench_base.c);
+ * then how much of that bandwidth the 64 KiB vring stream reaches. The
+ * round-trip table (bench_rtt.c): a bare doorbell, the one-slot protocol
+ * there and back, and kernel endpoints echoing over the loopback link.
  */
 
 #define pr_fmt(fmt) "mk_bench: " fmt
 
-#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
-#include <linux/kthread.h>
-#include <linux/ktime.h>
-#include <linux/slab.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/multikernel/doorbell.h>
 
+#include "bench.h"
 #include "stream.h"
 
-#define MK_SLOT_SIZE	256
-#define MK_SLOT_DATA	(MK_SLOT_SIZE - 16)
-
-/* The one slot, as the seed lays it out: header, then payload. */
-struct mk_slot {
-	u32 seq;		/* written last by the sender */
-	u32 len;
-	u32 more;		/* another fragment of the same message follows */
-	u32 ack;		/* written by the receiver */
-	u8 data[MK_SLOT_DATA];
+/* The loopback's default geometry, spelled out: the memcpy rows use it. */
+static const struct mk_chan_geometry mk_bench_geometry = {
+	.num = 256,
+	.data_size = MK_BENCH_DATA_SIZE,
+	.max_msg = SZ_64K + SZ_4K,
 };
-
-struct mk_slot_bench {
-	struct mk_slot *slot;
-	struct mk_doorbell_handler db;
-	u32 seen;
-	u8 *msg;		/* receiver's reassembly buffer */
-	u32 off;
-	u64 msgs;
-	u64 bytes;
-};
-
-static void mk_slot_rx(struct mk_doorbell_handler *h)
-{
-	struct mk_slot_bench *b = container_of(h, struct mk_slot_bench, db);
-	/* Pairs with the sender's release: the fragment before its number. */
-	u32 seq = smp_load_acquire(&b->slot->seq);
-	u32 len;
-
-	if (seq == b->seen)
-		return;
-	len = min_t(u32, READ_ONCE(b->slot->len), MK_SLOT_DATA);
-	if (b->off + len <= SZ_64K)
-		memcpy(b->msg + b->off, b->slot->data, len);
-	b->off += len;
-	if (!READ_ONCE(b->slot->more)) {
-		b->msgs++;
-		b->bytes += b->off;
-		b->off = 0;
-	}
-	b->seen = seq;
-	/* Copied out: the slot is the sender's again. */
-	smp_store_release(&b->slot->ack, seq);
-}
-
-struct mk_bench_row {
-	const char *proto;
-	u32 size;
-	u64 msgs;
-	u64 ns;
-	u64 doorbells;
-	int ret;
-};
-
-/* Runs on its own CPU, like the seed's sender. */
-struct mk_slot_job {
-	struct mk_slot_bench *b;
-	u32 target;
-	u32 size;
-	u64 count;
-	struct mk_bench_row *row;
-	struct completion done;
-};
-
-static int mk_slot_send(void *arg)
-{
-	struct mk_slot_job *j = arg;
-	struct mk_slot *s = j->b->slot;
-	u8 *msg = kzalloc(SZ_64K, GFP_KERNEL);
-	u64 i, t0 = ktime_get_ns(), rings = 0;
-	u32 seq = 0, off, frag;
-	unsigned long deadline;
-
-	j->row->ret = msg ? 0 : -ENOMEM;
-	for (i = 0; msg && i < j->count && !j->row->ret; i++) {
-		for (off = 0; off < j->size || !off; off += frag) {
-			frag = min_t(u32, j->size - off, MK_SLOT_DATA);
-			memcpy(s->data, msg + off, frag);
-			WRITE_ONCE(s->len, frag);
-			WRITE_ONCE(s->more, off + frag < j->size);
-			/* The fragment before its number: pairs with mk_slot_rx(). */
-			smp_store_release(&s->seq, ++seq);
-			mk_doorbell_ring(j->target);
-			rings++;
-			deadline = jiffies + HZ;
-			/* Pairs with the receiver's release of the ack. */
-			while (smp_load_acquire(&s->ack) != seq) {
-				if (time_after(jiffies, deadline)) {
-					j->row->ret = -ETIMEDOUT;
-					break;
-				}
-				cpu_relax();
-			}
-			if (j->row->ret || !frag)
-				break;
-		}
-		cond_resched();
-	}
-	j->row->ns = ktime_get_ns() - t0;
-	j->row->msgs = j->b->msgs;
-	j->row->doorbells = rings;
-	kfree(msg);
-	complete(&j->done);
-	return 0;
-}
-
-static int mk_bench_slot(int tx_cpu, int rx_cpu, u32 size, u64 count,
-			 struct mk_bench_row *row)
-{
-	struct mk_slot_bench *b = kzalloc(sizeof(*b), GFP_KERNEL);
-	struct mk_slot_job j = { .b = b, .size = size, .count = count, .row = row };
-	struct task_struct *t;
-	int ret = -ENOMEM;
-
-	row->proto = "slot";
-	row->size = size;
-	if (!b)
-		return ret;
-	b->slot = kzalloc(sizeof(*b->slot), GFP_KERNEL);
-	b->msg = kzalloc(SZ_64K, GFP_KERNEL);
-	if (!b->slot || !b->msg)
-		goto out;
-	b->db.func = mk_slot_rx;
-	b->db.cpu = rx_cpu;
-	ret = mk_doorbell_cpu_target(rx_cpu, &j.target);
-	if (ret || mk_doorbell_register(&b->db))
-		goto out;
-	init_completion(&j.done);
-	t = kthread_run_on_cpu(mk_slot_send, &j, tx_cpu, "mk_bench/%u");
-	if (IS_ERR(t)) {
-		ret = PTR_ERR(t);
-	} else {
-		wait_for_completion(&j.done);
-		ret = row->ret;
-	}
-	mk_doorbell_unregister(&b->db);
-out:
-	kfree(b->msg);
-	kfree(b->slot);
-	kfree(b);
-	return ret;
-}
 
 static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch,
 			  struct mk_bench_row *row)
@@ -190,23 +55,74 @@ static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch
 	return row->ret;
 }
 
-static char mk_bench_out[4096];
+/*
+ * Both tables: about 30 lines (stream rows, the bandwidth line, round-trip
+ * rows) of at most about 100 characters each, with room to spare.
+ */
+static char mk_bench_out[8192];
 static int mk_bench_len;
-static DEFINE_MUTEX(mk_bench_lock);
+static DEFINE_MUTEX(mk_bench_lock);	/* the above, and one run at a time */
+static struct mk_rtt_row mk_bench_rtt[MK_RTT_ROWS];	/* under mk_bench_lock */
+
+static __printf(1, 2) void mk_bench_printf(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	mk_bench_len += vscnprintf(mk_bench_out + mk_bench_len,
+				   sizeof(mk_bench_out) - mk_bench_len, fmt, args);
+	va_end(args);
+}
 
 static void mk_bench_print(struct mk_bench_row *r)
 {
 	u64 us = div_u64(r->ns, 1000) ?: 1;
 
-	mk_bench_len += scnprintf(mk_bench_out + mk_bench_len,
-				  sizeof(mk_bench_out) - mk_bench_len,
-				  "%-14s %6u %10llu %10llu %8llu %5llu.%03llu %d\n",
-				  r->proto, r->size, r->msgs,
-				  div64_u64(r->msgs * 1000000, us),
-				  div64_u64(r->msgs * r->size, us),
-				  div64_u64(r->doorbells, r->msgs ?: 1),
-				  div64_u64(r->doorbells * 1000, r->msgs ?: 1) % 1000,
-				  r->ret);
+	mk_bench_printf("%-14s %6u %10llu %10llu %8llu %5llu.%03llu %d\n",
+			r->proto, r->size, r->msgs,
+			div64_u64(r->msgs * 1000000, us),
+			div64_u64(r->msgs * r->size, us),
+			div64_u64(r->doorbells, r->msgs ?: 1),
+			div64_u64(r->doorbells * 1000, r->msgs ?: 1) % 1000,
+			r->ret);
+}
+
+/* @r's bandwidth as a percentage of @base's (same message size), or n/a. */
+static void mk_bench_share(char *buf, size_t size, const struct mk_bench_row *r,
+			   const struct mk_bench_row *base)
+{
+	if (r->ret || base->ret || !r->msgs || !r->ns || !base->msgs)
+		scnprintf(buf, size, "n/a");
+	else
+		scnprintf(buf, size, "%llu%%",
+			  mul_u64_u64_div_u64(r->msgs * 100, base->ns,
+					      r->ns * base->msgs));
+}
+
+/* @ns in microseconds with one decimal, rounded. */
+static void mk_bench_us(char *buf, size_t size, u64 ns)
+{
+	u32 tenth;
+	u64 us = div_u64_rem(div_u64(ns + 50, 100), 10, &tenth);
+
+	scnprintf(buf, size, "%llu.%u", us, tenth);
+}
+
+static void mk_bench_print_rtt(const struct mk_rtt_row *r)
+{
+	char us[MK_RTT_NR_PCT + 1][24];
+	int i;
+
+	for (i = 0; i <= MK_RTT_NR_PCT; i++) {
+		if (!r->samples)
+			strscpy(us[i], "-", sizeof(us[i]));
+		else
+			mk_bench_us(us[i], sizeof(us[i]),
+				    i < MK_RTT_NR_PCT ? r->pct[i] : r->max);
+	}
+	mk_bench_printf("%-12s %6u %10u %9s %9s %9s %9s %9s %d\n", r->proto,
+			r->size, r->samples, us[0], us[1], us[2], us[3], us[4],
+			r->ret);
 }
 
 static int mk_bench_run(unsigned int scale)
@@ -214,18 +130,21 @@ static int mk_bench_run(unsigned int scale)
 	static const u32 sizes[] = { 64, 1024, SZ_64K };
 	int a = cpumask_first(cpu_online_mask);
 	int b = cpumask_next(a, cpu_online_mask);
-	struct mk_bench_row row;
+	struct mk_bench_row row, vring = {}, batch = {}, copy = {};
+	char share[2][24];
 	struct mk_loopback *lo;
-	int i;
+	unsigned int i, nrtt;
 
 	if (b >= nr_cpu_ids)
 		return -ENODEV;
-	lo = mk_loopback_create(a, b, NULL);
+	/* Before the loopback exists, whose ends would take these doorbells too. */
+	nrtt = mk_bench_rtt_bare(a, b, scale, mk_bench_rtt);
+	lo = mk_loopback_create(a, b, &mk_bench_geometry);
 	if (IS_ERR(lo))
 		return PTR_ERR(lo);
-	mk_bench_len = scnprintf(mk_bench_out, sizeof(mk_bench_out),
-				 "%-14s %6s %10s %10s %8s %9s %s\n", "protocol", "size",
-				 "messages", "msgs/s", "MB/s", "bells/msg", "status");
+	mk_bench_len = 0;
+	mk_bench_printf("%-14s %6s %10s %10s %8s %9s %s\n", "protocol", "size",
+			"messages", "msgs/s", "MB/s", "bells/msg", "status");
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		u64 n = (sizes[i] == SZ_64K ? 500 : 5000) * (u64)scale;
 
@@ -233,10 +152,28 @@ static int mk_bench_run(unsigned int scale)
 		mk_bench_print(&row);
 		mk_bench_vring(lo, sizes[i], n * 4, 1, &row);
 		mk_bench_print(&row);
+		if (sizes[i] == SZ_64K)
+			vring = row;
 		mk_bench_vring(lo, sizes[i], n * 4, 32, &row);
 		mk_bench_print(&row);
+		if (sizes[i] == SZ_64K)
+			batch = row;
+		mk_bench_memcpy(a, sizes[i], n * 4, &row);
+		mk_bench_print(&row);
+		if (sizes[i] == SZ_64K)
+			copy = row;
 	}
+	mk_bench_share(share[0], sizeof(share[0]), &vring, &copy);
+	mk_bench_share(share[1], sizeof(share[1]), &batch, &copy);
+	mk_bench_printf("vring 64 KiB stream: %s of memcpy bandwidth (batched %s)\n",
+			share[0], share[1]);
+	nrtt += mk_bench_rtt_link(lo, a, scale, mk_bench_rtt + nrtt);
 	mk_loopback_destroy(lo);
+	mk_bench_printf("\n%-12s %6s %10s %9s %9s %9s %9s %9s %s\n", "rtt", "size",
+			"samples", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us",
+			"status");
+	for (i = 0; i < nrtt; i++)
+		mk_bench_print_rtt(&mk_bench_rtt[i]);
 	return 0;
 }
 
