@@ -64,7 +64,7 @@ struct mk_link;
  * @peer_window: the window we assume for a peer endpoint until it reports
  * @wq: senders without an endpoint of their own (name service) wait here
  * @work: ordered: credit reports, BIND retries, channel removals
- * @ctrl_work: sends credit reports and BIND retries
+ * @ctrl_work: sends credit reports that met a full ring, and BIND retries
  * @rm_lock: protects the devices' "gone" flags: each is unregistered once
  * @nr_peer_channels: live channels the peer created by announcement
  * @ns_rs: rate of the peer's name-service messages
@@ -224,7 +224,7 @@ bool mk_rpmsg_credit_update(struct mk_rpmsg *bus, u32 addr, u32 fwd_cnt,
 			    u32 buf_alloc);
 int mk_rpmsg_rx_charge(struct mk_rpmsg *bus, u32 addr, u32 charge,
 		       bool has_ept);
-void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all);
+bool mk_rpmsg_rx_consume(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all);
 bool mk_rpmsg_report_next(struct mk_rpmsg *bus, u32 *session, u32 *addr,
 			  u32 *fwd);
 bool mk_rpmsg_report_done(struct mk_rpmsg *bus, u32 session, u32 addr,
@@ -245,6 +245,7 @@ int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e,
 __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 		       poll_table *wait);
 void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst);
+void mk_rpmsg_send_reports(struct mk_rpmsg *bus);
 void mk_rpmsg_ctrl_work(struct work_struct *work);
 
 /* endpoint.c */

@@ -304,22 +304,24 @@ int mk_rpmsg_rx_charge(struct mk_rpmsg *bus, u32 addr, u32 charge,
 }
 
 /**
- * mk_rpmsg_rx_release() - messages for one of our addresses were consumed
+ * mk_rpmsg_rx_consume() - messages for one of our addresses were consumed
  * @bus: the bus
  * @addr: our address
  * @charge: their charge (read, or dropped)
  * @all: everything outstanding at @addr instead (its endpoint goes)
  *
- * Once enough is consumed since the last report, a report is queued for
- * the bus's ctrl_work.
+ * Once enough is consumed since the last report, a report is due: it is
+ * queued for mk_rpmsg_report_next(), and the caller sends it
+ * (mk_rpmsg_send_reports()).
  *
  * Context: any context.
+ * Return: true if a report became due.
  */
-void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all)
+bool mk_rpmsg_rx_consume(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all)
 {
 	struct mk_rpmsg_rxc *r;
 	unsigned long flags;
-	bool kick = false;
+	bool due = false;
 
 	spin_lock_irqsave(&bus->credit_lock, flags);
 	r = mk_rpmsg_rxc_find(bus, addr);
@@ -330,12 +332,11 @@ void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all)
 		if (r->consumed - r->reported >= MK_RPMSG_REPORT_AFTER &&
 		    list_empty(&r->pending)) {
 			list_add_tail(&r->pending, &bus->credit_pending);
-			kick = true;
+			due = true;
 		}
 	}
 	spin_unlock_irqrestore(&bus->credit_lock, flags);
-	if (kick)
-		mod_delayed_work(bus->work, &bus->ctrl_work, 0);
+	return due;
 }
 
 /**
@@ -345,15 +346,16 @@ void mk_rpmsg_rx_release(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all)
  * @addr: our address it is about
  * @fwd: what to report consumed
  *
- * Context: process context.
+ * Context: any context.
  * Return: false if none is due.
  */
 bool mk_rpmsg_report_next(struct mk_rpmsg *bus, u32 *session, u32 *addr,
 			  u32 *fwd)
 {
 	struct mk_rpmsg_rxc *r;
+	unsigned long flags;
 
-	spin_lock_irq(&bus->credit_lock);
+	spin_lock_irqsave(&bus->credit_lock, flags);
 	*session = bus->session;
 	r = list_first_entry_or_null(&bus->credit_pending, struct mk_rpmsg_rxc,
 				     pending);
@@ -362,7 +364,7 @@ bool mk_rpmsg_report_next(struct mk_rpmsg *bus, u32 *session, u32 *addr,
 		*addr = r->addr;
 		*fwd = r->consumed;
 	}
-	spin_unlock_irq(&bus->credit_lock);
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
 	return r;
 }
 
@@ -377,21 +379,22 @@ bool mk_rpmsg_report_next(struct mk_rpmsg *bus, u32 *session, u32 *addr,
  * A report sent is remembered; one worth sending again (mk_rpmsg_retry())
  * is due again, first. Nothing is kept for a session that is over.
  *
- * Context: process context.
+ * Context: any context.
  * Return: true if the report is due again: try later, not now.
  */
 bool mk_rpmsg_report_done(struct mk_rpmsg *bus, u32 session, u32 addr,
 			  u32 fwd, int ret)
 {
 	struct mk_rpmsg_rxc *r;
+	unsigned long flags;
 
-	spin_lock_irq(&bus->credit_lock);
+	spin_lock_irqsave(&bus->credit_lock, flags);
 	r = bus->session == session ? mk_rpmsg_rxc_find(bus, addr) : NULL;
 	if (r && !ret)
 		r->reported = fwd;
 	else if (r && mk_rpmsg_retry(ret) && list_empty(&r->pending))
 		list_add(&r->pending, &bus->credit_pending);
-	spin_unlock_irq(&bus->credit_lock);
+	spin_unlock_irqrestore(&bus->credit_lock, flags);
 	return r && ret && mk_rpmsg_retry(ret);
 }
 

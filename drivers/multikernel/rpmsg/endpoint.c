@@ -110,7 +110,10 @@ static ssize_t mk_rpmsg_get_mtu(struct rpmsg_endpoint *ept)
 
 static void mk_rpmsg_rx_done(struct rpmsg_endpoint *ept, unsigned int len)
 {
-	mk_rpmsg_rx_release(to_mept(ept)->bus, ept->addr, mk_rpmsg_charge(len), false);
+	struct mk_rpmsg *bus = to_mept(ept)->bus;
+
+	if (mk_rpmsg_rx_consume(bus, ept->addr, mk_rpmsg_charge(len), false))
+		mk_rpmsg_send_reports(bus);
 }
 
 static void mk_rpmsg_unblock(struct rpmsg_endpoint *ept)
@@ -245,7 +248,8 @@ static void mk_rpmsg_destroy_ept(struct rpmsg_endpoint *ept)
 	ept->cb = NULL;
 	mutex_unlock(&ept->cb_lock);
 	/* What it kept unread is consumed: its senders get their credit back. */
-	mk_rpmsg_rx_release(bus, ept->addr, 0, true);
+	if (mk_rpmsg_rx_consume(bus, ept->addr, 0, true))
+		mk_rpmsg_send_reports(bus);
 	mutex_lock(&bus->lock);
 	idr_remove(&bus->epts, ept->addr);
 	mutex_unlock(&bus->lock);

@@ -204,7 +204,7 @@ __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 
 /* Control messages that must get through --------------------------------- */
 
-/* Send a credit report now if the ring has room, else later (ctrl_work). */
+/* Send a credit report, waiting at most @timeout for room. */
 static int mk_rpmsg_credit_send(struct mk_rpmsg *bus, u32 addr, u32 fwd, long timeout)
 {
 	struct mk_rpmsg_credit cr = {
@@ -242,6 +242,41 @@ void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst)
 	mod_delayed_work(bus->work, &bus->ctrl_work, 1);
 }
 
+/*
+ * Send the credit reports due, each waiting at most @timeout for room.
+ * Returns true if one must be tried again later.
+ */
+static bool mk_rpmsg_flush_reports(struct mk_rpmsg *bus, long timeout)
+{
+	u32 session, addr, fwd;
+
+	while (mk_rpmsg_report_next(bus, &session, &addr, &fwd)) {
+		int ret = mk_rpmsg_credit_send(bus, addr, fwd, timeout);
+
+		if (mk_rpmsg_report_done(bus, session, addr, fwd, ret))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * mk_rpmsg_send_reports() - send the credit reports due, from where they fell due
+ * @bus: the bus
+ *
+ * Whoever consumed sends the report at once, without waiting for room:
+ * the receive thread for what a callback consumed, the reader for what
+ * rpmsg_rx_done() gave back. No worker is woken for it: on an idle CPU
+ * of its own, that is a wake-up that the next round trip may wait for.
+ * A report that finds the ring full is left to ctrl_work, which waits.
+ *
+ * Context: any context.
+ */
+void mk_rpmsg_send_reports(struct mk_rpmsg *bus)
+{
+	if (mk_rpmsg_flush_reports(bus, 0))
+		mod_delayed_work(bus->work, &bus->ctrl_work, 0);
+}
+
 /**
  * mk_rpmsg_ctrl_work() - send the credit reports and BINDs that could not go at once
  * @work: the bus's ctrl_work
@@ -255,14 +290,11 @@ void mk_rpmsg_ctrl_work(struct work_struct *work)
 	struct mk_rpmsg *bus = container_of(to_delayed_work(work), struct mk_rpmsg,
 					    ctrl_work);
 	struct mk_rpmsg_bind *b;
-	u32 session, addr, fwd;
+	u32 session;
 	int ret;
 
-	while (mk_rpmsg_report_next(bus, &session, &addr, &fwd)) {
-		ret = mk_rpmsg_credit_send(bus, addr, fwd, HZ / 10);
-		if (mk_rpmsg_report_done(bus, session, addr, fwd, ret))
-			goto later;
-	}
+	if (mk_rpmsg_flush_reports(bus, HZ / 10))
+		goto later;
 	while ((b = mk_rpmsg_bind_next(bus, &session))) {
 		ret = mk_rpmsg_ctrl_send(bus, NULL, b->src, b->dst, MK_RPMSG_CTRL_BIND, 0,
 					 HZ / 10);
