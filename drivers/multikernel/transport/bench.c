@@ -9,8 +9,10 @@
  * The stream table: per message size, the baseline "slot" (the seeds'
  * one-slot protocol done correctly, bench_base.c), the vring over a
  * loopback link unbatched and in batches of 32 (one publication per
- * batch), and "memcpy", the bandwidth of the copy alone (bench_base.c);
- * then how much of that bandwidth the 64 KiB vring stream reaches. The
+ * batch), unbatched again without the stream's filling and checking of
+ * every byte ("vring-nocheck": the transport's cost, its one copy in
+ * included), and "memcpy", the bandwidth of the copy alone (bench_base.c);
+ * then how much of that bandwidth the 64 KiB vring streams reach. The
  * round-trip table (bench_rtt.c): a bare doorbell, the one-slot protocol
  * there and back, and kernel endpoints echoing over the loopback link.
  */
@@ -37,16 +39,20 @@ static const struct mk_chan_geometry mk_bench_geometry = {
 	.max_msg = SZ_64K + SZ_4K,
 };
 
+/*
+ * Unbatched, batched, or unbatched with @header_only: the transport's own
+ * cost, without the stream's filling and checking of every byte.
+ */
 static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch,
-			  struct mk_bench_row *row)
+			  bool header_only, struct mk_bench_row *row)
 {
 	struct mk_stream_cfg cfg = {
 		.count = count, .min_len = size, .max_len = size, .batch = batch,
-		.timeout = 30 * HZ,
+		.header_only = header_only, .timeout = 30 * HZ,
 	};
 	struct mk_stream_result res;
 
-	row->proto = batch > 1 ? "vring-batch32" : "vring";
+	row->proto = header_only ? "vring-nocheck" : batch > 1 ? "vring-batch32" : "vring";
 	row->size = size;
 	row->ret = mk_stream_run(mk_loopback_end(lo, 0), mk_loopback_end(lo, 1), &cfg, &res);
 	row->msgs = res.received;
@@ -130,8 +136,8 @@ static int mk_bench_run(unsigned int scale)
 	static const u32 sizes[] = { 64, 1024, SZ_64K };
 	int a = cpumask_first(cpu_online_mask);
 	int b = cpumask_next(a, cpu_online_mask);
-	struct mk_bench_row row, vring = {}, batch = {}, copy = {};
-	char share[2][24];
+	struct mk_bench_row row, vring = {}, batch = {}, raw = {}, copy = {};
+	char share[3][24];
 	struct mk_loopback *lo;
 	unsigned int i, nrtt;
 
@@ -150,14 +156,18 @@ static int mk_bench_run(unsigned int scale)
 
 		mk_bench_slot(a, b, sizes[i], n, &row);
 		mk_bench_print(&row);
-		mk_bench_vring(lo, sizes[i], n * 4, 1, &row);
+		mk_bench_vring(lo, sizes[i], n * 4, 1, false, &row);
 		mk_bench_print(&row);
 		if (sizes[i] == SZ_64K)
 			vring = row;
-		mk_bench_vring(lo, sizes[i], n * 4, 32, &row);
+		mk_bench_vring(lo, sizes[i], n * 4, 32, false, &row);
 		mk_bench_print(&row);
 		if (sizes[i] == SZ_64K)
 			batch = row;
+		mk_bench_vring(lo, sizes[i], n * 4, 1, true, &row);
+		mk_bench_print(&row);
+		if (sizes[i] == SZ_64K)
+			raw = row;
 		mk_bench_memcpy(a, sizes[i], n * 4, &row);
 		mk_bench_print(&row);
 		if (sizes[i] == SZ_64K)
@@ -165,8 +175,9 @@ static int mk_bench_run(unsigned int scale)
 	}
 	mk_bench_share(share[0], sizeof(share[0]), &vring, &copy);
 	mk_bench_share(share[1], sizeof(share[1]), &batch, &copy);
-	mk_bench_printf("vring 64 KiB stream: %s of memcpy bandwidth (batched %s)\n",
-			share[0], share[1]);
+	mk_bench_share(share[2], sizeof(share[2]), &raw, &copy);
+	mk_bench_printf("vring 64 KiB stream: %s of memcpy bandwidth (batched %s, unchecked %s)\n",
+			share[0], share[1], share[2]);
 	nrtt += mk_bench_rtt_link(lo, a, scale, mk_bench_rtt + nrtt);
 	mk_loopback_destroy(lo);
 	mk_bench_printf("\n%-12s %6s %10s %9s %9s %9s %9s %9s %s\n", "rtt", "size",

@@ -20,6 +20,11 @@
  * @reset_ok: link resets may happen: resend after one, count the gap
  * @batch: publish every @batch messages (%MK_SEND_MORE in between)
  * @rx_delay_us: the receiver sleeps this long per message
+ * @header_only: the engine's cost without the test's: the sender fills
+ *	the body once per length and writes only the header per message
+ *	(the messages stay valid for a receiver that checks everything),
+ *	the receiver reads the header in place and checks only the sequence
+ *	number and length. Messages shorter than the header are checked whole.
  * @seed: of the size sequence
  * @timeout: per send and for the last message to arrive, in jiffies
  */
@@ -32,6 +37,7 @@ struct mk_stream_cfg {
 	bool reset_ok;
 	u32 batch;
 	u32 rx_delay_us;
+	bool header_only;
 	u64 seed;
 	long timeout;
 };
