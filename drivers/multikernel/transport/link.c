@@ -152,6 +152,7 @@ static void mk_link_clear_rings(struct mk_link *link)
 
 	spin_lock_irqsave(&link->tx_lock, flags);
 	mkv_tx_reset(&link->tx);
+	link->tx_held = 0;
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 	mkv_rx_reset(&link->rx);
 }

@@ -104,6 +104,7 @@ struct mk_link_stats {
  * @dir_rx: validated geometry of our receiving direction
  * @tx_lock: serialises @tx, @up/@mtu changes and the peer doorbell target
  * @tx: sending engine
+ * @tx_held: bytes queued with %MK_SEND_MORE and not yet published (@tx_lock)
  * @tx_ends: private array of the sending engine
  * @rx: receiving engine; only the thread touches it
  * @cpu: CPU that takes our doorbells
@@ -176,6 +177,7 @@ struct mk_link {
 
 	spinlock_t tx_lock;	/* sending engine, up, mtu, peer_db* and peer_cpus */
 	struct mkv_tx tx;
+	u64 tx_held;
 	u64 *tx_ends;
 	struct mkv_rx rx;
 

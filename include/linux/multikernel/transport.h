@@ -125,8 +125,12 @@ struct mk_chan_attach {
 	bool bind;
 };
 
-/* Flags of mk_link_send(), mk_link_trysend() and mk_link_sendmsg(). */
-#define MK_SEND_MORE	0x1	/* queue, publish with a later send or mk_link_flush() */
+/*
+ * Flags of mk_link_send(), mk_link_trysend() and mk_link_sendmsg().
+ * MK_SEND_MORE: queue, publish with a later send, mk_link_flush(), or once
+ * the messages held reach a quarter of the payload area.
+ */
+#define MK_SEND_MORE	0x1
 #define MK_SEND_NOWAIT	0x2	/* -EAGAIN instead of waiting for room */
 
 int mk_link_attach_client(struct mk_link *link, const struct mk_link_ops *ops,
