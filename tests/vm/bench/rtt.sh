@@ -75,6 +75,17 @@ mkrtt all ${id:+-l $id} -c $cpu_a,$cpu_b -n $count --warmup $warmup -s $SIZES -t
 rc=$?
 sed 's/^/# /' "$T"/out
 [ $rc = 0 ] || echo "# mkrtt: exit status $rc"
+# Where the rpmsg round trips' deliveries came from, per link end: after a
+# doorbell (rx_kicked) or not (rx_unkicked: the periodic timeout), found
+# while busy-polling (rx_polled), and how long the receive thread took
+# from the doorbell to running (rx_wake_us, by bucket).
+if [ -n "$id" ]; then
+	echo "# deliveries of the rpmsg round trips (debugfs links/loN.X/stats):"
+	for e in a b; do
+		echo "#   lo$id.$e: $(grep -E '^(irqs|rx_batches|rx_kicked|rx_unkicked|rx_polled|rx_poll_ns|tx_waits|rx_wake_us) ' \
+			$DBG/links/lo$id.$e/stats | tr '\n' ' ')"
+	done
+fi
 # Both CSVs into the log, for scripts/bench-report.py (make bench).
 [ -f "$T"/rtt.csv ] && sed 's/^/# csv rtt-user: /' "$T"/rtt.csv
 [ -f "$T"/cdf.csv ] && sed 's/^/# csv rtt-user-cdf: /' "$T"/cdf.csv
