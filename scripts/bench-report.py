@@ -47,9 +47,13 @@ import re
 import shutil
 import sys
 
-STREAM_HEAD = ['protocol', 'size', 'messages', 'msgs/s', 'MB/s', 'bells/msg', 'status']
+STREAM_HEAD = ['protocol', 'size', 'messages', 'msgs/s', 'MB/s', 'bells/msg', 'rx_poll%',
+               'status']
 STREAM_CSV = ['protocol', 'size', 'messages', 'msgs_per_s', 'mb_per_s', 'bells_per_msg',
-              'status']
+              'rx_poll_pct', 'status']
+# Before the rx_poll% column: read, written with '-' in it.
+STREAM_HEAD_OLD = [w for w in STREAM_HEAD if w != 'rx_poll%']
+STREAM_CSV_OLD = [w for w in STREAM_CSV if w != 'rx_poll_pct']
 RTT_HEAD = ['rtt', 'size', 'samples', 'p50_us', 'p90_us', 'p99_us', 'p99.9_us', 'max_us',
             'status']
 RTT_CSV = ['rtt', 'size', 'samples', 'p50_us', 'p90_us', 'p99_us', 'p99_9_us', 'max_us',
@@ -111,16 +115,19 @@ def parse(text):
             if m:
                 out['memcpy-percent'] = (num(m.group(1)), num(m.group(2)), num(m.group(3)))
         words = c.split() if c else []
-        if words == STREAM_HEAD:
+        if words in (STREAM_HEAD, STREAM_HEAD_OLD):
             close()
-            table = ('stream', STREAM_CSV, [])
+            table = ('stream', STREAM_CSV if words == STREAM_HEAD else STREAM_CSV_OLD, [])
             continue
         if words == RTT_HEAD:
             close()
             table = ('rtt-kernel', RTT_CSV, [])
             continue
         if table and len(words) == len(table[1]) and re.fullmatch(r'\d+', words[1]):
-            table[2].append(dict(zip(table[1], words)))
+            row = dict(zip(table[1], words))
+            if table[0] == 'stream':
+                row.setdefault('rx_poll_pct', '-')
+            table[2].append(row)
             continue
         close()
     close()
@@ -224,7 +231,9 @@ def targets(s):
     r = find(st, 'protocol', 'vring', 1024)
     v = num(r['bells_per_msg']) if r and r['status'] == '0' else None
     what = f'unbatched 1 KiB vring stream: at most {BELLS_1K} doorbells/msg'
-    line(None if v is None else v <= BELLS_1K, f'{what}: {fmt(v, 3)}')
+    poll = r.get('rx_poll_pct', '-') if r else '-'
+    cost = f', the receiver busy-polling {poll}% of the time' if poll not in ('', '-') else ''
+    line(None if v is None else v <= BELLS_1K, f'{what}: {fmt(v, 3)}{cost}')
 
     # The transport's own cost: the unchecked stream when the run has it.
     raw = find(st, 'protocol', 'vring-nocheck', 65536)
@@ -456,7 +465,8 @@ def tables(s):
         lines += ['stream (debugfs multikernel/bench):']
         lines += ['  ' + l for l in text_table(
             STREAM_HEAD, [[r['protocol'], r['size'], r['messages'], r['msgs_per_s'],
-                           r['mb_per_s'], r['bells_per_msg'], r['status']] for r in st])]
+                           r['mb_per_s'], r['bells_per_msg'], r.get('rx_poll_pct', '-'),
+                           r['status']] for r in st])]
     else:
         lines += ['stream: not in the log, skipped']
     pct = s.get('memcpy-percent')

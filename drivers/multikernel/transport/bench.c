@@ -12,7 +12,9 @@
  * batch), unbatched again without the stream's filling and checking of
  * every byte ("vring-nocheck": the transport's cost, its one copy in
  * included), and "memcpy", the bandwidth of the copy alone (bench_base.c);
- * then how much of that bandwidth the 64 KiB vring streams reach. The
+ * then how much of that bandwidth the 64 KiB vring streams reach. Each
+ * vring row says how much of its time the receive thread spent
+ * busy-polling (rx_poll%), the CPU that its doorbell count costs. The
  * round-trip table (bench_rtt.c): a bare doorbell, the one-slot protocol
  * there and back, and kernel endpoints echoing over the loopback link.
  */
@@ -58,6 +60,7 @@ static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch
 	row->msgs = res.received;
 	row->ns = res.ns;
 	row->doorbells = res.doorbells;
+	row->poll_ns = res.rx_poll_ns;
 	return row->ret;
 }
 
@@ -80,17 +83,25 @@ static __printf(1, 2) void mk_bench_printf(const char *fmt, ...)
 	va_end(args);
 }
 
+/*
+ * rx_poll%: the receive thread's busy-polling as a share of the stream's
+ * time, the CPU it spent to need fewer doorbells; "-" where nothing polls.
+ */
 static void mk_bench_print(struct mk_bench_row *r)
 {
 	u64 us = div_u64(r->ns, 1000) ?: 1;
+	u64 poll = div64_u64(r->poll_ns * 1000, r->ns ?: 1);
+	char pct[16] = "-";
 
-	mk_bench_printf("%-14s %6u %10llu %10llu %8llu %5llu.%03llu %d\n",
+	if (!strncmp(r->proto, "vring", 5))
+		scnprintf(pct, sizeof(pct), "%llu.%llu", div_u64(poll, 10), poll % 10);
+	mk_bench_printf("%-14s %6u %10llu %10llu %8llu %5llu.%03llu %8s %d\n",
 			r->proto, r->size, r->msgs,
 			div64_u64(r->msgs * 1000000, us),
 			div64_u64(r->msgs * r->size, us),
 			div64_u64(r->doorbells, r->msgs ?: 1),
 			div64_u64(r->doorbells * 1000, r->msgs ?: 1) % 1000,
-			r->ret);
+			pct, r->ret);
 }
 
 /* @r's bandwidth as a percentage of @base's (same message size), or n/a. */
@@ -149,8 +160,8 @@ static int mk_bench_run(unsigned int scale)
 	if (IS_ERR(lo))
 		return PTR_ERR(lo);
 	mk_bench_len = 0;
-	mk_bench_printf("%-14s %6s %10s %10s %8s %9s %s\n", "protocol", "size",
-			"messages", "msgs/s", "MB/s", "bells/msg", "status");
+	mk_bench_printf("%-14s %6s %10s %10s %8s %9s %8s %s\n", "protocol", "size",
+			"messages", "msgs/s", "MB/s", "bells/msg", "rx_poll%", "status");
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		u64 n = (sizes[i] == SZ_64K ? 500 : 5000) * (u64)scale;
 

@@ -64,11 +64,12 @@ struct mk_slot_bench {
 
 /**
  * struct mk_bench_row - one row of the stream table
- * @proto: "slot", "vring", "vring-batch32" or "memcpy"
+ * @proto: "slot", "vring", "vring-batch32", "vring-nocheck" or "memcpy"
  * @size: message bytes
  * @msgs: messages that arrived (copied, for memcpy)
  * @ns: how long they took
  * @doorbells: doorbells rung
+ * @poll_ns: time the receiver busy-polled (vring rows)
  * @ret: 0 or a negative error
  */
 struct mk_bench_row {
@@ -77,6 +78,7 @@ struct mk_bench_row {
 	u64 msgs;
 	u64 ns;
 	u64 doorbells;
+	u64 poll_ns;
 	int ret;
 };
 

@@ -192,6 +192,17 @@ u64 mk_link_doorbells_sent(struct mk_link *link)
 }
 
 /**
+ * mk_link_rx_poll_ns() - time this end's receive thread spent busy-polling
+ * @link: the link
+ *
+ * Return: nanoseconds, since the link was made.
+ */
+u64 mk_link_rx_poll_ns(struct mk_link *link)
+{
+	return READ_ONCE(link->stats.rx_poll_ns);
+}
+
+/**
  * mk_link_stats_show() - the counters, as text
  * @link: the link
  * @buf: where to write

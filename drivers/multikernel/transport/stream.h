@@ -54,6 +54,8 @@ struct mk_stream_cfg {
  * @eagain: -EAGAIN from mk_link_trysend()
  * @ns: duration
  * @doorbells: doorbells the sender rang for new messages
+ * @rx_poll_ns: time the receiver's thread spent busy-polling meanwhile:
+ *	CPU spent to need fewer doorbells
  */
 struct mk_stream_result {
 	u64 sent;
@@ -66,6 +68,7 @@ struct mk_stream_result {
 	u64 eagain;
 	u64 ns;
 	u64 doorbells;
+	u64 rx_poll_ns;
 };
 
 int mk_stream_run(struct mk_link *tx, struct mk_link *rx,

@@ -21,6 +21,7 @@ void mk_link_pause_rx(struct mk_link *link, bool pause);
 void mk_link_restart(struct mk_link *link);
 int mk_link_stats_show(struct mk_link *link, char *buf, size_t size);
 u64 mk_link_doorbells_sent(struct mk_link *link);
+u64 mk_link_rx_poll_ns(struct mk_link *link);
 
 bool mk_link_closed(struct mk_link *link);
 void mk_link_panic_init(void);

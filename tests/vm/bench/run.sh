@@ -15,13 +15,13 @@ check() {
 }
 check bench_runs "echo run $scale > $f"
 cat $f | sed 's/^/# /'
-# The stream table: its header, then a row of 7 columns per protocol and
+# The stream table: its header, then a row of 8 columns per protocol and
 # size (3 sizes of slot, vring, vring-batch32, vring-nocheck, memcpy), then
 # the memcpy share line, ending at the blank line before the round-trip table.
 check every_case_completed "awk '
 	NR == 1 { next }
 	\$0 == \"\" { exit }
-	NF == 7 { rows++; if (\$7 != 0) bad++ }
+	NF == 8 { rows++; if (\$8 != 0) bad++ }
 	END { exit !(rows == 15 && !bad) }' $f"
 # The round-trip table: ipi, slot-rtt at 5 sizes, link at 7, each with
 # samples and status 0.
