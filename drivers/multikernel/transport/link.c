@@ -113,53 +113,19 @@ void mk_link_follow_peer_db(struct mk_link *link, u32 target)
 		mk_link_ring_peer(link);
 }
 
-/*
- * Whether a doorbell can hold nothing for this end: up and joined as the
- * thread last saw it, nothing asked of the thread, no message past what it
- * consumed and no completion past what was reclaimed. A doorbell carries
- * nothing and the links of a CPU share it: without this, every message on
- * one link woke the thread of every other link on that CPU. Read beside
- * the thread, without its state: a peer's writes precede its doorbell, so
- * news is never missed; if the peer rang first, or changed something else
- * (its heartbeat), the thread's periodic wake-up finds it.
- */
-static bool mk_link_nothing_new(struct mk_link *link)
-{
-	struct mk_chan_side *p = link->peer;
-	/* The thread's view, read beside it (under tx_lock for senders). */
-	bool up = data_race(link->up);
-	/* The thread's too: what it last joined. */
-	u32 seen = data_race(link->seen), epoch = data_race(link->epoch);
-
-	if (!up || test_bit(MK_KICK, &link->kick) || READ_ONCE(link->restart) ||
-	    READ_ONCE(link->closing) || mk_link_frozen(link))
-		return false;
-	if (le32_to_cpu(READ_ONCE(p->state)) != MK_CHAN_READY ||
-	    le32_to_cpu(READ_ONCE(p->epoch)) != seen ||
-	    le32_to_cpu(READ_ONCE(p->seen)) != epoch)
-		return false;
-	return !mkv_rx_maybe_pending(&link->rx) && !mkv_tx_maybe_consumed(&link->tx);
-}
-
 /**
  * mk_link_notify() - the peer rang this end
  * @link: the link
  *
  * Called by the doorbell backend (struct mk_doorbell_ops), typically from
- * its interrupt handler: it wakes the receive thread and the blocked
- * senders, which look at shared memory themselves, unless a glance at
- * the indices shows that the doorbell was another link's (counted in
- * rx_idle_doorbells).
+ * its interrupt handler: it only wakes the receive thread and the blocked
+ * senders, which look at shared memory themselves.
  *
  * Context: any context, hard-IRQ included.
  */
 void mk_link_notify(struct mk_link *link)
 {
 	stat_add(&link->stats.irqs, 1);
-	if (mk_link_nothing_new(link)) {
-		stat_add(&link->stats.rx_idle_doorbells, 1);
-		return;
-	}
 	/* For the wake-up latency (statistics): the first doorbell counts. */
 	if (!test_bit(MK_KICK, &link->kick))
 		WRITE_ONCE(link->kick_ns, ktime_get_ns());

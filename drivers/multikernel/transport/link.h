@@ -63,8 +63,6 @@ extern unsigned int mk_link_flap_backoff_max_ms;
  *	timeout, a delivery that no doorbell announced
  * @rx_polled: receive batches it found while busy-polling, unarmed
  * @rx_poll_ns: time spent busy-polling
- * @rx_idle_doorbells: doorbells (counted in @irqs) that showed nothing new
- *	for this end, another link's on the same CPU: the thread was not woken
  * @rx_wake: how long the thread took from a doorbell to running, when it
  *	was asleep: counts per bucket of %MK_LINK_WAKE_BUCKETS, the first
  *	under 4 us, each next one four times as wide, the last unbounded
@@ -91,7 +89,6 @@ struct mk_link_stats {
 	u64 rx_unkicked;
 	u64 rx_polled;
 	u64 rx_poll_ns;
-	u64 rx_idle_doorbells;
 	u64 rx_wake[MK_LINK_WAKE_BUCKETS];
 };
 

@@ -157,7 +157,7 @@ u64 mk_link_stat(struct mk_link *link, const char *name)
 		MK_STAT(violations), MK_STAT(resets), MK_STAT(ups),
 		MK_STAT(backoffs), MK_STAT(peer_doorbell_refused),
 		MK_STAT(dropped), MK_STAT(rx_kicked), MK_STAT(rx_unkicked),
-		MK_STAT(rx_polled), MK_STAT(rx_poll_ns), MK_STAT(rx_idle_doorbells),
+		MK_STAT(rx_polled), MK_STAT(rx_poll_ns),
 #undef MK_STAT
 	};
 	int i;
@@ -241,11 +241,10 @@ int mk_link_stats_show(struct mk_link *link, char *buf, size_t size)
 	n += scnprintf(buf + n, size - n,
 		       "rx_kicked %llu\nrx_unkicked %llu\nrx_polled %llu\n"
 		       "rx_poll_ns %llu\nrx_poll_window_ns %llu\nrx_affine %d\n"
-		       "rx_idle_doorbells %llu\nrx_wake_us",
+		       "rx_wake_us",
 		       READ_ONCE(s->rx_kicked), READ_ONCE(s->rx_unkicked),
 		       READ_ONCE(s->rx_polled), READ_ONCE(s->rx_poll_ns),
-		       READ_ONCE(link->poll_ns), READ_ONCE(link->affine),
-		       READ_ONCE(s->rx_idle_doorbells));
+		       READ_ONCE(link->poll_ns), READ_ONCE(link->affine));
 	for (i = 0; i < MK_LINK_WAKE_BUCKETS; i++)
 		n += scnprintf(buf + n, size - n, " %s%u:%llu",
 			       i < MK_LINK_WAKE_BUCKETS - 1 ? "<" : ">=",

@@ -151,7 +151,6 @@ bool mkv_tx_publish(struct mkv_tx *tx);
 int mkv_tx_reclaim(struct mkv_tx *tx);
 bool mkv_tx_room(const struct mkv_tx *tx, u32 len);
 bool mkv_tx_arm_space(struct mkv_tx *tx);
-bool mkv_tx_maybe_consumed(const struct mkv_tx *tx);
 u32 mkv_tx_inflight(const struct mkv_tx *tx);
 
 void mkv_rx_init(struct mkv_rx *rx, void *region, const struct mkv_dir *d);
@@ -160,7 +159,6 @@ int mkv_rx_peek(struct mkv_rx *rx, const void **buf, u32 *len);
 void mkv_rx_consume(struct mkv_rx *rx);
 bool mkv_rx_publish(struct mkv_rx *rx);
 bool mkv_rx_arm(struct mkv_rx *rx);
-bool mkv_rx_maybe_pending(const struct mkv_rx *rx);
 
 #if defined(__KERNEL__) && !defined(CONFIG_MULTIKERNEL_TRANSPORT_FAULT_INJECTION)
 static inline bool mkv_tx_corrupt(struct mkv_tx *tx, enum mk_fault f, u64 region_size)

@@ -141,27 +141,6 @@ bool mkv_rx_publish(struct mkv_rx *rx)
 }
 
 /**
- * mkv_rx_maybe_pending() - whether the peer may have published past what we consumed
- * @rx: private state
- *
- * A hint for a doorbell handler, which runs beside the receiver: its view
- * of what was consumed may be a message behind. The peer publishes before
- * it rings, so a doorbell for a new message finds the index moved.
- *
- * Context: any context.
- * Return: false only if the avail index is what was consumed.
- */
-bool mkv_rx_maybe_pending(const struct mkv_rx *rx)
-{
-	/* The receiver's own state, read beside it: at worst a message old. */
-	bool broken = data_race(rx->broken);
-	/* As broken: the receiver moves it. */
-	u16 consumed = data_race(rx->last_avail);
-
-	return broken || v16(READ_ONCE(rx->avail->idx)) != consumed;
-}
-
-/**
  * mkv_rx_arm() - ask for a doorbell on the next message, before sleeping
  * @rx: private state
  *

@@ -252,26 +252,6 @@ bool mkv_tx_arm_space(struct mkv_tx *tx)
 }
 
 /**
- * mkv_tx_maybe_consumed() - whether the peer may have consumed past what we reclaimed
- * @tx: private state
- *
- * A hint for a doorbell handler, read without the sender's lock, as
- * mkv_rx_maybe_pending().
- *
- * Context: any context.
- * Return: false only if the used index is what was reclaimed.
- */
-bool mkv_tx_maybe_consumed(const struct mkv_tx *tx)
-{
-	/* The sender's own state, read without its lock: at worst stale. */
-	bool broken = data_race(tx->broken);
-	/* As broken: reclaim moves it under the sender's lock. */
-	u16 reclaimed = data_race(tx->last_used);
-
-	return broken || v16(READ_ONCE(tx->used->idx)) != reclaimed;
-}
-
-/**
  * mkv_tx_inflight() - messages published and not yet reclaimed
  * @tx: private state
  *

@@ -88,8 +88,6 @@ static inline void mkv_trace_write(const void *p, size_t len)
 #endif
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), MKV_READ_ONCE_ORDER)
-/* A racy read the kernel's KCSAN is told about: a plain read here. */
-#define data_race(expr)		(expr)
 #define WRITE_ONCE(x, val)						\
 do {									\
 	typeof(x) *__wo_p = &(x);					\

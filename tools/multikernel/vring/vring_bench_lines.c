@@ -36,7 +36,6 @@
 #define mkv_tx_reclaim		lines_mkv_tx_reclaim
 #define mkv_tx_room		lines_mkv_tx_room
 #define mkv_tx_arm_space	lines_mkv_tx_arm_space
-#define mkv_tx_maybe_consumed	lines_mkv_tx_maybe_consumed
 #define mkv_tx_inflight		lines_mkv_tx_inflight
 #define mkv_tx_corrupt		lines_mkv_tx_corrupt
 #define mkv_rx_init		lines_mkv_rx_init
@@ -45,7 +44,6 @@
 #define mkv_rx_consume		lines_mkv_rx_consume
 #define mkv_rx_publish		lines_mkv_rx_publish
 #define mkv_rx_arm		lines_mkv_rx_arm
-#define mkv_rx_maybe_pending	lines_mkv_rx_maybe_pending
 #define mkv_rx_corrupt		lines_mkv_rx_corrupt
 
 #include <stdlib.h>
