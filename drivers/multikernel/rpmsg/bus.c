@@ -267,8 +267,8 @@ static void mk_rpmsg_rx(struct mk_link *link, const void *data, size_t len,
 	if (mk_rpmsg_deliver(bus, ept, (void *)data, plen, src))
 		goto put;
 consumed:
-	if (!ret && mk_rpmsg_rx_consume(bus, dst, charge, false))
-		mk_rpmsg_send_reports(bus);
+	if (!ret)
+		mk_rpmsg_consumed(bus, dst, charge, false);
 put:
 	if (ept)
 		mk_rpmsg_put_ept(ept);

@@ -245,7 +245,7 @@ int mk_rpmsg_ctrl_send(struct mk_rpmsg *bus, struct mk_rpmsg_ept *e,
 __poll_t mk_rpmsg_poll(struct rpmsg_endpoint *ept, struct file *filp,
 		       poll_table *wait);
 void mk_rpmsg_bind(struct mk_rpmsg *bus, u32 src, u32 dst);
-void mk_rpmsg_send_reports(struct mk_rpmsg *bus);
+void mk_rpmsg_consumed(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all);
 void mk_rpmsg_ctrl_work(struct work_struct *work);
 
 /* endpoint.c */

@@ -311,8 +311,8 @@ int mk_rpmsg_rx_charge(struct mk_rpmsg *bus, u32 addr, u32 charge,
  * @all: everything outstanding at @addr instead (its endpoint goes)
  *
  * Once enough is consumed since the last report, a report is due: it is
- * queued for mk_rpmsg_report_next(), and the caller sends it
- * (mk_rpmsg_send_reports()).
+ * queued for mk_rpmsg_report_next(), and the caller sends it (send.c's
+ * mk_rpmsg_consumed() does both).
  *
  * Context: any context.
  * Return: true if a report became due.

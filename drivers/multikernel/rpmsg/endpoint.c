@@ -110,10 +110,7 @@ static ssize_t mk_rpmsg_get_mtu(struct rpmsg_endpoint *ept)
 
 static void mk_rpmsg_rx_done(struct rpmsg_endpoint *ept, unsigned int len)
 {
-	struct mk_rpmsg *bus = to_mept(ept)->bus;
-
-	if (mk_rpmsg_rx_consume(bus, ept->addr, mk_rpmsg_charge(len), false))
-		mk_rpmsg_send_reports(bus);
+	mk_rpmsg_consumed(to_mept(ept)->bus, ept->addr, mk_rpmsg_charge(len), false);
 }
 
 static void mk_rpmsg_unblock(struct rpmsg_endpoint *ept)
@@ -248,8 +245,7 @@ static void mk_rpmsg_destroy_ept(struct rpmsg_endpoint *ept)
 	ept->cb = NULL;
 	mutex_unlock(&ept->cb_lock);
 	/* What it kept unread is consumed: its senders get their credit back. */
-	if (mk_rpmsg_rx_consume(bus, ept->addr, 0, true))
-		mk_rpmsg_send_reports(bus);
+	mk_rpmsg_consumed(bus, ept->addr, 0, true);
 	mutex_lock(&bus->lock);
 	idr_remove(&bus->epts, ept->addr);
 	mutex_unlock(&bus->lock);

@@ -260,20 +260,24 @@ static bool mk_rpmsg_flush_reports(struct mk_rpmsg *bus, long timeout)
 }
 
 /**
- * mk_rpmsg_send_reports() - send the credit reports due, from where they fell due
+ * mk_rpmsg_consumed() - messages for one of our addresses were consumed
  * @bus: the bus
+ * @addr: our address
+ * @charge: their charge (read, or dropped)
+ * @all: everything outstanding at @addr instead (its endpoint goes)
  *
- * Whoever consumed sends the report at once, without waiting for room:
- * the receive thread for what a callback consumed, the reader for what
- * rpmsg_rx_done() gave back. No worker is woken for it: on an idle CPU
- * of its own, that is a wake-up that the next round trip may wait for.
- * A report that finds the ring full is left to ctrl_work, which waits.
+ * Accounts them (mk_rpmsg_rx_consume()) and, if a credit report fell due,
+ * sends it at once without waiting for room: the receive thread for what
+ * a callback consumed, the reader for what rpmsg_rx_done() gave back. No
+ * worker is woken for it: on an idle CPU of its own, that is a wake-up
+ * that the next round trip may wait for. A report that finds the ring
+ * full is left to ctrl_work, which waits.
  *
  * Context: any context.
  */
-void mk_rpmsg_send_reports(struct mk_rpmsg *bus)
+void mk_rpmsg_consumed(struct mk_rpmsg *bus, u32 addr, u32 charge, bool all)
 {
-	if (mk_rpmsg_flush_reports(bus, 0))
+	if (mk_rpmsg_rx_consume(bus, addr, charge, all) && mk_rpmsg_flush_reports(bus, 0))
 		mod_delayed_work(bus->work, &bus->ctrl_work, 0);
 }
 

@@ -61,6 +61,7 @@ static int mk_bench_vring(struct mk_loopback *lo, u32 size, u64 count, u32 batch
 	row->ns = res.ns;
 	row->doorbells = res.doorbells;
 	row->poll_ns = res.rx_poll_ns;
+	row->polls = true;
 	return row->ret;
 }
 
@@ -93,7 +94,7 @@ static void mk_bench_print(struct mk_bench_row *r)
 	u64 poll = div64_u64(r->poll_ns * 1000, r->ns ?: 1);
 	char pct[16] = "-";
 
-	if (!strncmp(r->proto, "vring", 5))
+	if (r->polls)
 		scnprintf(pct, sizeof(pct), "%llu.%llu", div_u64(poll, 10), poll % 10);
 	mk_bench_printf("%-14s %6u %10llu %10llu %8llu %5llu.%03llu %8s %d\n",
 			r->proto, r->size, r->msgs,

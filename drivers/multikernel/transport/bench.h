@@ -69,7 +69,8 @@ struct mk_slot_bench {
  * @msgs: messages that arrived (copied, for memcpy)
  * @ns: how long they took
  * @doorbells: doorbells rung
- * @poll_ns: time the receiver busy-polled (vring rows)
+ * @poll_ns: time the receiver busy-polled
+ * @polls: a receive thread took the messages (vring rows): @poll_ns counts
  * @ret: 0 or a negative error
  */
 struct mk_bench_row {
@@ -79,6 +80,7 @@ struct mk_bench_row {
 	u64 ns;
 	u64 doorbells;
 	u64 poll_ns;
+	bool polls;
 	int ret;
 };
 

@@ -156,9 +156,8 @@ static void mk_stream_rx_cb(struct mk_link *link, const void *data, size_t len,
 	struct mk_stream_rx *st = priv;
 	struct mk_stream_result *res = st->res;
 	struct mk_stream_hdr h;
-	u64 seq;
-
 	bool whole = !st->cfg->header_only || len < sizeof(h);
+	u64 seq;
 
 	if (!st->first_ns)
 		st->first_ns = ktime_get_ns();
@@ -339,7 +338,7 @@ int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 			if (len != built)
 				mk_stream_build(msg, len, 0);
 			built = len;
-			memcpy(msg, &s, sizeof(s));
+			memcpy(msg + offsetof(struct mk_stream_hdr, seq), &s, sizeof(s));
 		} else {
 			mk_stream_build(msg, len, seq);
 		}

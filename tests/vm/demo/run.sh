@@ -60,6 +60,14 @@ pipe() {
 	awk -F, -v s=$1 -v c=$2 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		$2 == s { print $col[c] }' /tmp/pipe.csv
 }
+# kv TEXT KEY: the value of KEY= in mkrpmsg's TEXT
+kv() {
+	echo "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"
+}
+# ratio A B: A / B with two decimals, nothing when B is not a figure
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'
+}
 echo "# round trips, us: host /dev/rpmsgN (CPU ${dbcpu:-1}) <-> instance echo (CPU 3), $RTT_N per size;"
 echo "#   pipe: a pipe pair between CPUs 1 and 2 of the host, same run"
 printf '# %6s %10s %10s %10s %10s %10s %10s %9s %9s\n' size p50 p90 p99 max "pipe p50" "pipe p99" p50/pipe p99/pipe
@@ -67,13 +75,12 @@ echo "# csv rtt-2k: transport,size,p50_us,p90_us,p99_us,max_us"
 rtt_ok=0
 for size in $RTT_SIZES; do
 	ping=$(taskset -c ${dbcpu:-1} mkrpmsg ping -n $RTT_N -s $size $ECHO_ADDR) || rtt_ok=1
-	f() { echo "$ping" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
-	p50=$(f p50_us) p90=$(f p90_us) p99=$(f p99_us) max=$(f max_us)
+	p50=$(kv "$ping" p50_us) p90=$(kv "$ping" p90_us)
+	p99=$(kv "$ping" p99_us) max=$(kv "$ping" max_us)
 	q50=$(pipe $size p50_us) q99=$(pipe $size p99_us)
-	[ "$(f errors)" = 0 ] || rtt_ok=1
+	[ "$(kv "$ping" errors)" = 0 ] || rtt_ok=1
 	printf '# %6s %10s %10s %10s %10s %10s %10s %9s %9s\n' $size "$p50" "$p90" "$p99" "$max" \
-		"$q50" "$q99" "$(awk -v a="$p50" -v b="$q50" 'BEGIN { if (b > 0) printf "%.2f", a / b }')" \
-		"$(awk -v a="$p99" -v b="$q99" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
+		"$q50" "$q99" "$(ratio "$p50" "$q50")" "$(ratio "$p99" "$q99")"
 	echo "# csv rtt-2k: rpmsg-2k,$size,$p50,$p90,$p99,$max"
 	echo "# csv rtt-2k: pipe,$size,$q50,$(pipe $size p90_us),$q99,$(pipe $size max_us)"
 done
