@@ -11,6 +11,8 @@
  *
  *   spsc     the SPSC ring: memcpy() from a prepared buffer into a slot,
  *            memcpy() out of the slot into a private buffer;
+ *   spsc-mb  the same with what ends that may sleep need per publication:
+ *            a full barrier and a read of the peer's event word;
  *   engine   the engine, with the calls vring_stream makes (reserve, commit,
  *            publish; peek, consume, publish; reclaim when out of room;
  *            publishing every -B/-P messages) and the payload copied
@@ -45,6 +47,7 @@
 
 static const char * const mode_names[NR_MODES] = {
 	[MODE_SPSC] = "spsc",
+	[MODE_SPSC_MB] = "spsc-mb",
 	[MODE_ENGINE] = "engine",
 	[MODE_CHECKED] = "checked",
 };
@@ -266,6 +269,7 @@ static void engine_sender(struct side *s)
 
 static void spsc_sender(struct side *s)
 {
+	bool mb = s->mode == MODE_SPSC_MB;
 	u32 len = s->g->size;
 	double t_end = 0;
 	u64 seq;
@@ -279,7 +283,11 @@ static void spsc_sender(struct side *s)
 			idle();
 		}
 		memcpy(buf, s->buf, len);
-		spsc_push(&s->spsc);
+		/* Busy polling: the receiver needs no doorbell. */
+		if (mb)
+			(void)spsc_push_mb(&s->spsc);
+		else
+			spsc_push(&s->spsc);
 		if (sender_done(s, seq, &t_end))
 			break;
 	}
@@ -383,6 +391,7 @@ static void engine_receiver(struct side *s)
 
 static void spsc_receiver(struct side *s)
 {
+	bool mb = s->mode == MODE_SPSC_MB;
 	u64 got = 0;
 
 	for (;;) {
@@ -400,7 +409,10 @@ static void spsc_receiver(struct side *s)
 		}
 		memcpy(s->buf, buf, s->g->size);
 		keep(s->buf);
-		spsc_pop(&s->spsc);
+		if (mb)
+			(void)spsc_pop_mb(&s->spsc);
+		else
+			spsc_pop(&s->spsc);
 		if (++got == s->warm)
 			receiver_warm(s);
 		else if (got > s->warm && !((got - s->warm) % s->win))
@@ -430,7 +442,7 @@ static void touch(const u8 *p, u64 size)
 static int run_once(const struct opts *o, const struct bench_geom *g,
 		    enum bench_mode mode, struct result *res)
 {
-	u64 size = mode == MODE_SPSC ? g->spsc_region : g->engine_region;
+	u64 size = bench_spsc(mode) ? g->spsc_region : g->engine_region;
 	struct side tx = { .o = o, .g = g, .mode = mode };
 	struct side rx;
 	u64 *ends = calloc(g->dir.num, sizeof(*ends));
@@ -457,8 +469,8 @@ static int run_once(const struct opts *o, const struct bench_geom *g,
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->stop = STOP_NONE;
 	tx.ctl = ctl;
-	tx.warm = 2ULL * (mode == MODE_SPSC ? g->spsc_slots : g->dir.num);
-	tx.win = 16ULL * (mode == MODE_SPSC ? g->spsc_slots : g->engine_depth);
+	tx.warm = 2ULL * (bench_spsc(mode) ? g->spsc_slots : g->dir.num);
+	tx.win = 16ULL * (bench_spsc(mode) ? g->spsc_slots : g->engine_depth);
 	for (i = 0; i < g->size; i++)
 		tx.buf[i] = (u8)mix64(i);
 	rx = tx;
@@ -468,7 +480,7 @@ static int run_once(const struct opts *o, const struct bench_geom *g,
 		return -1;
 	}
 	memset(rx.buf, 0, g->size);
-	if (mode == MODE_SPSC) {
+	if (bench_spsc(mode)) {
 		spsc_init(&tx.spsc, va, g);
 		spsc_init(&rx.spsc, vb, g);
 	} else {
@@ -490,7 +502,7 @@ static int run_once(const struct opts *o, const struct bench_geom *g,
 		pin(cpus[1]);
 		touch(vb, size);
 		__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
-		if (mode == MODE_SPSC)
+		if (bench_spsc(mode))
 			spsc_receiver(&rx);
 		else
 			engine_receiver(&rx);
@@ -500,7 +512,7 @@ static int run_once(const struct opts *o, const struct bench_geom *g,
 	pin(cpus[0]);
 	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE))
 		sched_yield();
-	if (mode == MODE_SPSC)
+	if (bench_spsc(mode))
 		spsc_sender(&tx);
 	else
 		engine_sender(&tx);
@@ -581,7 +593,7 @@ static void print_row(FILE *f, const struct bench_geom *g, enum bench_mode mode,
 		      const struct result *r, const struct result *spsc)
 {
 	double ns = ns_per_msg(r), rate = r->secs > 0 ? r->messages / r->secs : 0;
-	u32 depth = mode == MODE_SPSC ? g->spsc_slots : g->engine_depth;
+	u32 depth = bench_spsc(mode) ? g->spsc_slots : g->engine_depth;
 
 	fprintf(f, "%7u  %-8s %5u %12.0f %9.1f %9.1f", g->size, mode_names[mode],
 		depth, rate, rate * g->size / 1e6, ns);
@@ -614,7 +626,7 @@ static void print_csv(FILE *f, const struct bench_geom *g, enum bench_mode mode,
 	double ns = ns_per_msg(r), rate = r->secs > 0 ? r->messages / r->secs : 0;
 
 	fprintf(f, "%u,%s,%u,%llu,%.6f,%.0f,%.2f,%.2f", g->size, mode_names[mode],
-		mode == MODE_SPSC ? g->spsc_slots : g->engine_depth,
+		bench_spsc(mode) ? g->spsc_slots : g->engine_depth,
 		(unsigned long long)r->messages, r->secs, rate, rate * g->size / 1e6, ns);
 	ratio(f, ",%.3f", ns, spsc ? ns_per_msg(spsc) : 0);
 	fprintf(f, ",%.2f", r->win_ns);
@@ -634,7 +646,7 @@ static void print_usage(const char *prog)
 		"usage: %s [-s SIZE]... [-m MODES] [-t SECS | -n COUNT] [-R REPS]\n"
 		"	[-r NUM] [-b BYTES] [-B TXBATCH] [-P RXBATCH] [-c FILE]\n"
 		"  -s, --size   message bytes; repeat for several (64, 1K, 64K)\n"
-		"  -m, --modes  comma-separated: spsc, engine, checked (all)\n"
+		"  -m, --modes  comma-separated: spsc, spsc-mb, engine, checked (all)\n"
 		"  -t, --time   seconds each mode streams per size (1)\n"
 		"  -n, --count  messages each mode streams per size, instead of -t\n"
 		"  -R, --reps   runs of each case, the fastest reported (1)\n"
@@ -748,7 +760,7 @@ static void parse(struct opts *o, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct opts o = {
-		.modes = { true, true, true }, .secs = 1, .reps = 1,
+		.modes = { true, true, true, true }, .secs = 1, .reps = 1,
 		.num = 256, .data_size = 256 << 10, .tx_batch = 1, .rx_batch = 1,
 	};
 	struct result res[NR_MODES], r;

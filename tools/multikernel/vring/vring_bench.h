@@ -14,6 +14,7 @@
 
 enum bench_mode {
 	MODE_SPSC,
+	MODE_SPSC_MB,
 	MODE_ENGINE,
 	MODE_CHECKED,
 	NR_MODES,
@@ -58,6 +59,12 @@ struct bench_lines {
 	u64 untraced;
 };
 
+/* Whether @mode runs the SPSC ring below (with or without its barriers). */
+static inline bool bench_spsc(enum bench_mode mode)
+{
+	return mode == MODE_SPSC || mode == MODE_SPSC_MB;
+}
+
 int bench_count_lines(const struct bench_geom *g, enum bench_mode mode,
 		      struct bench_lines *out);
 
@@ -76,6 +83,10 @@ struct spsc_shared {
 	u8 pad0[BENCH_LINE - sizeof(u64)];
 	u64 tail;			/* written by the consumer */
 	u8 pad1[BENCH_LINE - sizeof(u64)];
+	u64 head_event;			/* the consumer's, before it sleeps */
+	u8 pad2[BENCH_LINE - sizeof(u64)];
+	u64 tail_event;			/* the producer's, before it waits */
+	u8 pad3[BENCH_LINE - sizeof(u64)];
 	u8 slots[];
 };
 
@@ -145,6 +156,32 @@ static inline void spsc_pop(struct spsc_end *c)
 	c->mine++;
 	/* Our reads of the slot before handing it back; pairs with spsc_reserve(). */
 	smp_store_release(&c->sh->tail, c->mine);
+}
+
+/*
+ * The same ring for ends that may sleep (spsc-mb): what any ring with
+ * doorbells pays per publication, and nothing else. A consumer about to
+ * sleep would write the index it waits for to head_event, then re-read the
+ * head; so the producer, after its index, needs a full barrier before it
+ * reads head_event to decide whether to ring (mkv_publish() in the engine).
+ * The consumer hands slots back the same way against tail_event. Nobody
+ * sleeps in vring_bench: the answer is computed and ignored, as the
+ * engine's is there. Return: true if the peer waits for this index.
+ */
+static inline bool spsc_push_mb(struct spsc_end *p)
+{
+	spsc_push(p);
+	/* Our head before the consumer's event: pairs with its arming. */
+	smp_mb();
+	return READ_ONCE(p->sh->head_event) == p->mine - 1;
+}
+
+static inline bool spsc_pop_mb(struct spsc_end *c)
+{
+	spsc_pop(c);
+	/* Our tail before the producer's event: pairs with its arming. */
+	smp_mb();
+	return READ_ONCE(c->sh->tail_event) == c->mine - 1;
 }
 
 #endif /* _VRING_BENCH_H */

@@ -151,17 +151,23 @@ static int spsc_step(struct count *c)
 		return -1;
 	memcpy(buf, c->src, len);
 	mkv_trace_write(buf, len);
-	spsc_push(&c->prod);
+	if (c->mode == MODE_SPSC_MB)
+		spsc_push_mb(&c->prod);
+	else
+		spsc_push(&c->prod);
 	if (spsc_peek(&c->cons, &in) != 1)
 		return -1;
 	memcpy(c->dst, in, len);
-	spsc_pop(&c->cons);
+	if (c->mode == MODE_SPSC_MB)
+		spsc_pop_mb(&c->cons);
+	else
+		spsc_pop(&c->cons);
 	return 1;
 }
 
 static int step(struct count *c)
 {
-	int n = c->mode == MODE_SPSC ? spsc_step(c) : engine_step(c);
+	int n = bench_spsc(c->mode) ? spsc_step(c) : engine_step(c);
 
 	if (n > 0)
 		c->seq += n;
@@ -213,7 +219,7 @@ int bench_count_lines(const struct bench_geom *g, enum bench_mode mode,
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	c.size = mode == MODE_SPSC ? g->spsc_region : g->engine_region;
+	c.size = bench_spsc(mode) ? g->spsc_region : g->engine_region;
 	c.size = mkv_align(c.size, BENCH_LINE);
 	c.region = mmap(NULL, c.size, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -232,7 +238,7 @@ int bench_count_lines(const struct bench_geom *g, enum bench_mode mode,
 	for (i = 0; i < g->size; i++)
 		c.src[i] = (u8)mix64(i);
 
-	if (mode == MODE_SPSC) {
+	if (bench_spsc(mode)) {
 		spsc_init(&c.prod, c.region, g);
 		spsc_init(&c.cons, c.region, g);
 		c.payload_off = offsetof(struct spsc_shared, slots);
