@@ -9,10 +9,11 @@
  * Latency: the thread prefers the CPU that takes its doorbells, as an
  * interrupt thread follows its interrupt, so that a doorbell wakes it
  * without another IPI. Before it asks for a doorbell and sleeps, it polls the
- * ring for a while, only when no other task wants the CPU: the window
- * adapts to how soon doorbells came after it slept, from 0 (a ping-pong
- * whose round trip is longer than mk_transport.rx_poll_us) to that bound
- * (a stream, which then needs almost no doorbells). mk_link_stats counts
+ * ring for a while, as SCHED_IDLE, on time no other task wants: the window
+ * adapts to how soon doorbells came after it slept, from 0 (traffic whose
+ * gaps are longer than mk_transport.rx_poll_us) to that bound (a stream,
+ * or a ping-pong whose round trip is shorter, which then need almost no
+ * doorbells). mk_link_stats counts
  * where receive batches came from, the time spent polling and how long
  * the thread took to run after a doorbell.
  */
@@ -24,7 +25,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
-#include <linux/sched/stat.h>
+#include <uapi/linux/sched/types.h>
 
 #include "link.h"
 
@@ -32,10 +33,10 @@ static unsigned int rx_budget = 64;
 module_param(rx_budget, uint, 0644);
 MODULE_PARM_DESC(rx_budget, "Messages received per batch before yielding (default 64)");
 
-static unsigned int rx_poll_us = 50;
+static unsigned int rx_poll_us = 200;
 module_param(rx_poll_us, uint, 0644);
 MODULE_PARM_DESC(rx_poll_us,
-		 "Longest busy-poll of a receive thread before it asks for a doorbell and sleeps, in us (default 50, 0: never)");
+		 "Longest busy-poll of a receive thread before it asks for a doorbell and sleeps, in us (default 200, 0: never)");
 
 static bool rx_affine = true;
 module_param(rx_affine, bool, 0644);
@@ -111,11 +112,25 @@ enum mk_rx_source {
 	MK_RX_POLLED,
 };
 
+/* The policy of the receive thread while it polls, and otherwise. */
+static const struct sched_attr mk_link_poll_attr = {
+	.size = sizeof(struct sched_attr),
+	.sched_policy = SCHED_IDLE,
+};
+
+static const struct sched_attr mk_link_run_attr = {
+	.size = sizeof(struct sched_attr),
+	.sched_policy = SCHED_NORMAL,
+};
+
 /*
  * Busy-poll for the next message before asking for a doorbell, so that a
- * peer that keeps sending needs none: at most the window, and only while
- * no other task wants this CPU. Returns true if a message (or anything
- * else for the thread to do) came.
+ * peer that keeps sending, or answers soon, needs none: at most the
+ * window. The thread polls as SCHED_IDLE, on time no other task wants:
+ * a reader it has just woken on this CPU takes the CPU at once, and the
+ * poll goes on when that reader blocks again, waiting for the answer the
+ * poll is there to catch. Returns true if a message (or anything else for
+ * the thread to do) came.
  */
 static bool mk_link_poll(struct mk_link *link)
 {
@@ -124,10 +139,11 @@ static bool mk_link_poll(struct mk_link *link)
 	const void *buf;
 	u32 len;
 
-	if (!link->poll_ns || !single_task_running())
+	if (!link->poll_ns)
 		return false;
 	t0 = ktime_get_ns();
 	end = t0 + link->poll_ns;
+	sched_setattr_nocheck(current, &mk_link_poll_attr);
 	do {
 		cpu_relax();
 		/* A violation is found too: receiving reports it. */
@@ -136,9 +152,10 @@ static bool mk_link_poll(struct mk_link *link)
 			found = true;
 			break;
 		}
+		cond_resched();
 		now = ktime_get_ns();
-	} while (now < end && single_task_running() && !need_resched() &&
-		 !kthread_should_stop());
+	} while (now < end && !kthread_should_stop());
+	sched_setattr_nocheck(current, &mk_link_run_attr);
 	stat_add(&link->stats.rx_poll_ns, ktime_get_ns() - t0);
 	return found;
 }
