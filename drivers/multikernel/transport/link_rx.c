@@ -164,8 +164,9 @@ static bool mk_link_poll(struct mk_link *link)
  * Adapt the busy-poll window to a sleep of @slept_ns that a doorbell
  * ended (or not, @kicked): as halt polling does, a wait that a longer
  * window would have covered doubles it, one beyond the longest window
- * halves it. A ping-pong whose round trip is longer than rx_poll_us
- * polls not at all; a stream polls and needs no doorbells.
+ * halves it. Traffic whose gaps are longer than rx_poll_us polls not at
+ * all; a stream, or a ping-pong with a shorter round trip, polls and
+ * needs no doorbells.
  */
 static void mk_link_adapt_poll(struct mk_link *link, u64 slept_ns, bool kicked)
 {
