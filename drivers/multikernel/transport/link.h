@@ -62,7 +62,7 @@ extern unsigned int mk_link_flap_backoff_max_ms;
  * @rx_unkicked: receive batches it found with none: woken by its periodic
  *	timeout, a delivery that no doorbell announced
  * @rx_polled: receive batches it found while busy-polling, unarmed
- * @rx_poll_ns: time spent busy-polling
+ * @rx_poll_ns: time spent in busy-poll windows (wall time)
  * @rx_wake: how long the thread took from a doorbell to running, when it
  *	was asleep: counts per bucket of %MK_LINK_WAKE_BUCKETS, the first
  *	under 4 us, each next one four times as wide, the last unbounded

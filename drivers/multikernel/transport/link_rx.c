@@ -21,10 +21,13 @@
 #define pr_fmt(fmt) "mk_link: " fmt
 
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/sched/types.h>
 
 #include "link.h"
@@ -112,16 +115,57 @@ enum mk_rx_source {
 	MK_RX_POLLED,
 };
 
-/* The policy of the receive thread while it polls, and otherwise. */
+/* The policy of the receive thread while it polls. */
 static const struct sched_attr mk_link_poll_attr = {
 	.size = sizeof(struct sched_attr),
 	.sched_policy = SCHED_IDLE,
 };
 
-static const struct sched_attr mk_link_run_attr = {
-	.size = sizeof(struct sched_attr),
-	.sched_policy = SCHED_NORMAL,
+/*
+ * A SCHED_IDLE poll on a CPU that stays busy would hardly run, with the
+ * ring unarmed: the thread would receive nothing, and stop, restart or
+ * close would wait for it. A timer at the window's end has a worker give
+ * the thread its policy back, so that it runs on its share, sees the
+ * window over, arms and sleeps.
+ */
+struct mk_link_poll_guard {
+	struct hrtimer timer;
+	struct work_struct work;
+	struct task_struct *task;
+	int nice;
 };
+
+static void mk_link_poll_restore(struct work_struct *work)
+{
+	struct mk_link_poll_guard *g = container_of(work, struct mk_link_poll_guard, work);
+
+	sched_set_normal(g->task, g->nice);
+}
+
+static enum hrtimer_restart mk_link_poll_expired(struct hrtimer *timer)
+{
+	struct mk_link_poll_guard *g = container_of(timer, struct mk_link_poll_guard, timer);
+
+	queue_work(system_highpri_wq, &g->work);
+	return HRTIMER_NORESTART;
+}
+
+/* Poll until a message comes or the window ends; true if one came. */
+static bool mk_link_poll_ring(struct mk_link *link, u64 end)
+{
+	const void *buf;
+	u32 len;
+
+	do {
+		cpu_relax();
+		/* A violation is found too: receiving reports it. */
+		if (mkv_rx_peek(&link->rx, &buf, &len) ||
+		    test_bit(MK_KICK, &link->kick) || READ_ONCE(link->restart))
+			return true;
+		cond_resched();
+	} while (ktime_get_ns() < end && !kthread_should_stop());
+	return false;
+}
 
 /*
  * Busy-poll for the next message before asking for a doorbell, so that a
@@ -129,33 +173,38 @@ static const struct sched_attr mk_link_run_attr = {
  * window. The thread polls as SCHED_IDLE, on time no other task wants:
  * a reader it has just woken on this CPU takes the CPU at once, and the
  * poll goes on when that reader blocks again, waiting for the answer the
- * poll is there to catch. Returns true if a message (or anything else for
- * the thread to do) came.
+ * poll is there to catch. A thread given another policy (chrt) keeps it
+ * and polls only while it has the CPU to itself. Returns true if a
+ * message (or anything else for the thread to do) came.
  */
 static bool mk_link_poll(struct mk_link *link)
 {
-	u64 t0, now, end;
-	bool found = false;
-	const void *buf;
-	u32 len;
+	struct mk_link_poll_guard g;
+	u64 t0, end;
+	bool found;
 
 	if (!link->poll_ns)
 		return false;
 	t0 = ktime_get_ns();
 	end = t0 + link->poll_ns;
-	sched_setattr_nocheck(current, &mk_link_poll_attr);
-	do {
-		cpu_relax();
-		/* A violation is found too: receiving reports it. */
-		if (mkv_rx_peek(&link->rx, &buf, &len) ||
-		    test_bit(MK_KICK, &link->kick) || READ_ONCE(link->restart)) {
-			found = true;
-			break;
-		}
-		cond_resched();
-		now = ktime_get_ns();
-	} while (now < end && !kthread_should_stop());
-	sched_setattr_nocheck(current, &mk_link_run_attr);
+	if (current->policy != SCHED_NORMAL) {
+		found = single_task_running() && mk_link_poll_ring(link, end);
+		goto out;
+	}
+	g.task = current;
+	g.nice = task_nice(current);
+	INIT_WORK_ONSTACK(&g.work, mk_link_poll_restore);
+	hrtimer_init_on_stack(&g.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	g.timer.function = mk_link_poll_expired;
+	WARN_ON_ONCE(sched_setattr_nocheck(current, &mk_link_poll_attr));
+	hrtimer_start(&g.timer, ns_to_ktime(end), HRTIMER_MODE_ABS);
+	found = mk_link_poll_ring(link, end);
+	hrtimer_cancel(&g.timer);
+	cancel_work_sync(&g.work);
+	sched_set_normal(current, g.nice);
+	destroy_hrtimer_on_stack(&g.timer);
+	destroy_work_on_stack(&g.work);
+out:
 	stat_add(&link->stats.rx_poll_ns, ktime_get_ns() - t0);
 	return found;
 }
