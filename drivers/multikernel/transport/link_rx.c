@@ -142,27 +142,38 @@ static void mk_link_poll_restore(struct work_struct *work)
 	sched_set_normal(g->task, g->nice);
 }
 
+/* How often the guard gives the policy back once the window is over. */
+#define MK_LINK_POLL_GUARD_NS	(100 * NSEC_PER_USEC)
+
 static enum hrtimer_restart mk_link_poll_expired(struct hrtimer *timer)
 {
 	struct mk_link_poll_guard *g = container_of(timer, struct mk_link_poll_guard, timer);
 
 	queue_work(system_highpri_wq, &g->work);
-	return HRTIMER_NORESTART;
+	/* Again, until cancelled: the thread may not have switched yet. */
+	hrtimer_forward_now(timer, ns_to_ktime(MK_LINK_POLL_GUARD_NS));
+	return HRTIMER_RESTART;
 }
 
-/* Poll until a message comes or the window ends; true if one came. */
-static bool mk_link_poll_ring(struct mk_link *link, u64 end)
+/*
+ * Poll until a message comes or the window ends; true if one came. Not
+ * SCHED_IDLE (@alone), only while no other task wants the CPU.
+ */
+static bool mk_link_poll_ring(struct mk_link *link, u64 end, bool alone)
 {
 	const void *buf;
 	u32 len;
 
 	do {
+		if (alone && (!single_task_running() || need_resched()))
+			return false;
 		cpu_relax();
 		/* A violation is found too: receiving reports it. */
 		if (mkv_rx_peek(&link->rx, &buf, &len) ||
 		    test_bit(MK_KICK, &link->kick) || READ_ONCE(link->restart))
 			return true;
-		cond_resched();
+		if (!alone)
+			cond_resched();
 	} while (ktime_get_ns() < end && !kthread_should_stop());
 	return false;
 }
@@ -188,7 +199,7 @@ static bool mk_link_poll(struct mk_link *link)
 	t0 = ktime_get_ns();
 	end = t0 + link->poll_ns;
 	if (current->policy != SCHED_NORMAL) {
-		found = single_task_running() && mk_link_poll_ring(link, end);
+		found = mk_link_poll_ring(link, end, true);
 		goto out;
 	}
 	g.task = current;
@@ -196,12 +207,16 @@ static bool mk_link_poll(struct mk_link *link)
 	INIT_WORK_ONSTACK(&g.work, mk_link_poll_restore);
 	hrtimer_init_on_stack(&g.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	g.timer.function = mk_link_poll_expired;
-	WARN_ON_ONCE(sched_setattr_nocheck(current, &mk_link_poll_attr));
+	/* Armed before the switch and until after the way back. */
 	hrtimer_start(&g.timer, ns_to_ktime(end), HRTIMER_MODE_ABS);
-	found = mk_link_poll_ring(link, end);
+	WARN_ON_ONCE(sched_setattr_nocheck(current, &mk_link_poll_attr));
+	/* A reader woken before the switch did not preempt: let it run. */
+	if (!single_task_running())
+		schedule();
+	found = mk_link_poll_ring(link, end, false);
+	sched_set_normal(current, g.nice);
 	hrtimer_cancel(&g.timer);
 	cancel_work_sync(&g.work);
-	sched_set_normal(current, g.nice);
 	destroy_hrtimer_on_stack(&g.timer);
 	destroy_work_on_stack(&g.work);
 out:
