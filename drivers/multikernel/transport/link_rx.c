@@ -13,9 +13,8 @@
  * adapts to how soon doorbells came after it slept, from 0 (traffic whose
  * gaps are longer than mk_transport.rx_poll_us) to that bound (a stream,
  * or a ping-pong whose round trip is shorter, which then need almost no
- * doorbells). mk_link_stats counts
- * where receive batches came from, the time spent polling and how long
- * the thread took to run after a doorbell.
+ * doorbells). mk_link_stats counts where receive batches came from, the
+ * time spent polling and how long the thread took to run after a doorbell.
  */
 
 #define pr_fmt(fmt) "mk_link: " fmt
@@ -124,9 +123,9 @@ static const struct sched_attr mk_link_poll_attr = {
 /*
  * A SCHED_IDLE poll on a CPU that stays busy would hardly run, with the
  * ring unarmed: the thread would receive nothing, and stop, restart or
- * close would wait for it. A timer at the window's end has a worker give
- * the thread its policy back, so that it runs on its share, sees the
- * window over, arms and sleeps.
+ * close would wait for it. A timer, from the window's end on and until
+ * cancelled, has a worker give the thread its policy back, so that it
+ * runs on its share, sees the window over, arms and sleeps.
  */
 struct mk_link_poll_guard {
 	struct hrtimer timer;

@@ -269,7 +269,6 @@ static void engine_sender(struct side *s)
 
 static void spsc_sender(struct side *s)
 {
-	bool mb = s->mode == MODE_SPSC_MB;
 	u32 len = s->g->size;
 	double t_end = 0;
 	u64 seq;
@@ -284,10 +283,7 @@ static void spsc_sender(struct side *s)
 		}
 		memcpy(buf, s->buf, len);
 		/* Busy polling: the receiver needs no doorbell. */
-		if (mb)
-			(void)spsc_push_mb(&s->spsc);
-		else
-			spsc_push(&s->spsc);
+		spsc_push_as(&s->spsc, s->mode);
 		if (sender_done(s, seq, &t_end))
 			break;
 	}
@@ -391,7 +387,6 @@ static void engine_receiver(struct side *s)
 
 static void spsc_receiver(struct side *s)
 {
-	bool mb = s->mode == MODE_SPSC_MB;
 	u64 got = 0;
 
 	for (;;) {
@@ -409,10 +404,7 @@ static void spsc_receiver(struct side *s)
 		}
 		memcpy(s->buf, buf, s->g->size);
 		keep(s->buf);
-		if (mb)
-			(void)spsc_pop_mb(&s->spsc);
-		else
-			spsc_pop(&s->spsc);
+		spsc_pop_as(&s->spsc, s->mode);
 		if (++got == s->warm)
 			receiver_warm(s);
 		else if (got > s->warm && !((got - s->warm) % s->win))

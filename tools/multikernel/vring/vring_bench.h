@@ -184,4 +184,21 @@ static inline bool spsc_pop_mb(struct spsc_end *c)
 	return READ_ONCE(c->sh->tail_event) == c->mine - 1;
 }
 
+/* Publish as @mode does: with the barrier for spsc-mb, without for spsc. */
+static inline void spsc_push_as(struct spsc_end *p, enum bench_mode mode)
+{
+	if (mode == MODE_SPSC_MB)
+		(void)spsc_push_mb(p);
+	else
+		spsc_push(p);
+}
+
+static inline void spsc_pop_as(struct spsc_end *c, enum bench_mode mode)
+{
+	if (mode == MODE_SPSC_MB)
+		(void)spsc_pop_mb(c);
+	else
+		spsc_pop(c);
+}
+
 #endif /* _VRING_BENCH_H */

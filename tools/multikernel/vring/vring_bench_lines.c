@@ -151,17 +151,11 @@ static int spsc_step(struct count *c)
 		return -1;
 	memcpy(buf, c->src, len);
 	mkv_trace_write(buf, len);
-	if (c->mode == MODE_SPSC_MB)
-		spsc_push_mb(&c->prod);
-	else
-		spsc_push(&c->prod);
+	spsc_push_as(&c->prod, c->mode);
 	if (spsc_peek(&c->cons, &in) != 1)
 		return -1;
 	memcpy(c->dst, in, len);
-	if (c->mode == MODE_SPSC_MB)
-		spsc_pop_mb(&c->cons);
-	else
-		spsc_pop(&c->cons);
+	spsc_pop_as(&c->cons, c->mode);
 	return 1;
 }
 
