@@ -44,12 +44,13 @@
 #define MAX_SIZES	32
 #define MAX_SIZE	(1024u * 1024)	/* the default pipe-max-size */
 #define MAX_COUNT	10000000ul
+#define DEFAULT_ROUNDS	10ul
 #define NSEC		1000000000ull
 
 static const char usage_text[] =
-	"usage: mkrtt rpmsg|pipe|all [-n COUNT] [--warmup N] [-s SIZES] [-c CPU_A,CPU_B]\n"
-	"                            [-l ID | -d DEV_A,DEV_B] [-t SECS] [--csv FILE]\n"
-	"                            [--cdf FILE]\n"
+	"usage: mkrtt rpmsg|pipe|all [-n COUNT] [--warmup N] [-r ROUNDS] [-s SIZES]\n"
+	"                            [-c CPU_A,CPU_B] [-l ID | -d DEV_A,DEV_B] [-t SECS]\n"
+	"                            [--csv FILE] [--cdf FILE]\n"
 	"       mkrtt --help | --version\n"
 	"Round trips from userspace: a pinger pinned to CPU_A writes a message and\n"
 	"reads its echo from a process pinned to CPU_B; COUNT round trips per size,\n"
@@ -63,6 +64,11 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -n, --count COUNT   timed round trips per size (default 2000)\n"
 	"      --warmup N      round trips before them, not counted (default 100)\n"
+	"  -r, --rounds ROUNDS the COUNT round trips of a size in ROUNDS rounds, 1 to\n"
+	"                      COUNT; all: the transports take turns, round after\n"
+	"                      round, so that whatever slows the machine for a while\n"
+	"                      falls on both (default 10, or COUNT if fewer); the\n"
+	"                      warm-up is before the first round only\n"
 	"  -s, --sizes LIST    message sizes in bytes, comma-separated, 1 to 1024K;\n"
 	"                      K: KiB (default 16,64,256,1024,4096,16384,65536)\n"
 	"  -c, --cpus A,B      pinger on CPU A, echo on CPU B (default: the first\n"
@@ -134,6 +140,7 @@ enum { T_RPMSG, T_PIPE, NR_TRANSPORTS };
 
 struct transport {
 	const char *name;
+	uint64_t *lat;		/* the samples of the size being measured */
 	int on;			/* measured in this run */
 	int datagram;		/* one read() is one message */
 	int ping_rd, ping_wr;	/* the pinger's ends */
@@ -147,7 +154,7 @@ struct transport {
 };
 
 struct opts {
-	unsigned long count, warmup;
+	unsigned long count, warmup, rounds;
 	size_t sizes[MAX_SIZES];
 	int nr_sizes;
 	int cpu[2];		/* pinger, echo; -1: the default */
@@ -311,6 +318,7 @@ enum { OPT_WARMUP = 256, OPT_CSV, OPT_CDF, OPT_VERSION };
 static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "rounds", required_argument, NULL, 'r' },
 	{ "sizes", required_argument, NULL, 's' },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "loopback", required_argument, NULL, 'l' },
@@ -334,6 +342,9 @@ static int one_opt(int c, char *arg, struct opts *o, int rpmsg)
 		break;
 	case OPT_WARMUP:
 		ret = num_arg("warm-up count", arg, 0, MAX_COUNT, &o->warmup);
+		break;
+	case 'r':
+		ret = num_arg("rounds", arg, 1, MAX_COUNT, &o->rounds);
 		break;
 	case 's':
 		ret = sizes_arg(arg, o);
@@ -386,7 +397,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int rpmsg)
 	o->loopback = -1;
 	o->timeout = 10;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:s:c:l:d:t:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:r:s:c:l:d:t:h", long_opts, NULL)) != -1) {
 		int named = optopt > ' ' && optopt < 127;
 
 		if (c == ':')
@@ -403,6 +414,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int rpmsg)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->devs[0] && o->loopback >= 0)
 		return bad("-l and -d: one or the other");
+	if (o->rounds > o->count)
+		return bad("bad rounds %lu: at most the count, %lu", o->rounds, o->count);
+	if (!o->rounds)
+		o->rounds = o->count < DEFAULT_ROUNDS ? o->count : DEFAULT_ROUNDS;
 	return 0;
 }
 
@@ -799,16 +814,22 @@ static void say_failed(struct transport *t, const struct opts *o, size_t len, un
 }
 
 /*
- * The round trips of size @s of @o over @t into its res[@s], with @tx and
- * @rx (@rx: a byte more than the size) and @lat (o->count samples).
+ * Round @k (from 0) of o->rounds of the round trips of size @s of @o over
+ * @t, with @tx and @rx (@rx: a byte more than the size): the warm-up
+ * first in round 0, then the round's share of o->count into t->lat. The
+ * trips keep their numbers across rounds. After the last round, t->res[@s]
+ * has the figures; before it, or when a round failed, its status says so.
  */
-static void measure(struct transport *t, const struct opts *o, int s, uint8_t *tx,
-		    uint8_t *rx, uint64_t *lat)
+static void measure(struct transport *t, const struct opts *o, int s, unsigned long k,
+		    uint8_t *tx, uint8_t *rx)
 {
 	size_t len = o->sizes[s];
-	unsigned long i, total = o->warmup + o->count;
+	unsigned long from = k * o->count / o->rounds, to = (k + 1) * o->count / o->rounds;
+	unsigned long i, total = o->warmup + to;
 	struct result *r = &t->res[s];
 
+	if (r->status == ST_TOO_BIG || r->status == ST_FAILED)
+		return;
 	if (t->max_msg && len > t->max_msg) {
 		r->status = ST_TOO_BIG;
 		return;
@@ -816,7 +837,7 @@ static void measure(struct transport *t, const struct opts *o, int s, uint8_t *t
 	fill(tx, len);
 	atomic_store(&timed_out, 0);
 	atomic_store(&armed, 1);
-	for (i = 0; i < total; i++) {
+	for (i = k ? o->warmup + from : 0; i < total; i++) {
 		uint64_t t0, t1;
 		ssize_t n;
 		int err;
@@ -829,7 +850,7 @@ static void measure(struct transport *t, const struct opts *o, int s, uint8_t *t
 		count_trip();
 		if (n == (ssize_t)len && !memcmp(rx, tx, len)) {
 			if (i >= o->warmup)
-				lat[i - o->warmup] = t1 - t0;
+				t->lat[i - o->warmup] = t1 - t0;
 			continue;
 		}
 		if (n == -EMSGSIZE && !i) {
@@ -842,9 +863,9 @@ static void measure(struct transport *t, const struct opts *o, int s, uint8_t *t
 		break;
 	}
 	atomic_store(&armed, 0);
-	if (i == total) {
+	if (i == total && to == o->count) {
 		r->status = ST_OK;
-		figures(lat, o->count, r);
+		figures(t->lat, o->count, r);
 	}
 }
 
@@ -935,8 +956,8 @@ static void print_header(const struct transport *ts, const struct opts *o, int r
 {
 	int i;
 
-	printf("round trips in microseconds: %lu per size after %lu warm-up, ", o->count,
-	       o->warmup);
+	printf("round trips in microseconds: %lu per size in %lu rounds after %lu warm-up, ",
+	       o->count, o->rounds, o->warmup);
 	printf("pinger on CPU %d, echo on CPU %d\n", o->cpu[0], o->cpu[1]);
 	for (i = 0; i < NR_TRANSPORTS; i++)
 		if (ts[i].on)
@@ -1009,7 +1030,6 @@ struct run {
 	struct rpmsg_pair pair;
 	int have_pair, have_pipes;
 	uint8_t *tx, *rx;
-	uint64_t *lat;
 	FILE *csv, *cdf;
 };
 
@@ -1065,21 +1085,27 @@ static void run_teardown(struct run *r)
 		pipe_teardown(&r->ts[T_PIPE]);
 	free(r->tx);
 	free(r->rx);
-	free(r->lat);
+	for (i = 0; i < NR_TRANSPORTS; i++)
+		free(r->ts[i].lat);
 }
 
-/* Size after size, each transport in turn; a table row each as it goes. */
+/*
+ * Size after size, round after round, the transports in turn in each; a
+ * table row each once a size is done.
+ */
 static void run_sizes(struct run *r, const struct opts *o)
 {
 	struct transport *rpmsg = &r->ts[T_RPMSG], *pipes = &r->ts[T_PIPE];
+	unsigned long k;
 	int i, s;
 
 	print_header(r->ts, o, rpmsg->on && pipes->on);
 	fflush(stdout);
 	for (s = 0; s < o->nr_sizes; s++) {
-		for (i = 0; i < NR_TRANSPORTS; i++)
-			if (r->ts[i].on && !r->ts[i].broken)
-				measure(&r->ts[i], o, s, r->tx, r->rx, r->lat);
+		for (k = 0; k < o->rounds; k++)
+			for (i = 0; i < NR_TRANSPORTS; i++)
+				if (r->ts[i].on && !r->ts[i].broken)
+					measure(&r->ts[i], o, s, k, r->tx, r->rx);
 		if (rpmsg->on)
 			print_row(rpmsg, o, s, pipes->on ? pipes : NULL);
 		if (pipes->on)
@@ -1103,9 +1129,13 @@ static int run_cmd(int which, struct opts *o)
 			largest = o->sizes[s];
 	r.tx = malloc(largest + 1);
 	r.rx = malloc(largest + 1);
-	r.lat = calloc(o->count, sizeof(*r.lat));
-	if (!r.tx || !r.rx || !r.lat)
+	if (!r.tx || !r.rx)
 		return fail("out of memory");
+	for (i = 0; i < NR_TRANSPORTS; i++) {
+		r.ts[i].lat = which & (1 << i) ? calloc(o->count, sizeof(*r.ts[i].lat)) : NULL;
+		if ((which & (1 << i)) && !r.ts[i].lat)
+			return fail("out of memory");
+	}
 	if (o->csv && strcmp(o->csv, "-")) {
 		r.csv = fopen(o->csv, "w");
 		if (!r.csv)
