@@ -33,13 +33,13 @@ run() {
 rc() { cat "$tmp/$1.rc"; }
 
 echo "KTAP version 1"
-run pipe pipe -n 40 -r 4 --warmup 5 -s 16,4K --csv "$tmp/rtt.csv" \
+run rtt pipe -n 40 -r 4 --warmup 5 -s 16,4K --csv "$tmp/rtt.csv" \
 	--cdf "$tmp/cdf.csv"
-check pipe_exits_0 "[ \$(rc pipe) = 0 ]"
+check pipe_exits_0 "[ \$(rc rtt) = 0 ]"
 check header_says_rounds \
-	"grep -q '^round trips in microseconds: 40 per size in 4 rounds after 5 warm-up' $tmp/pipe.out"
+	"grep -q '^round trips in microseconds: 40 per size in 4 rounds after 5 warm-up' $tmp/rtt.out"
 check a_row_per_size \
-	"[ \"\$(awk '\$2 == \"pipe\" { print \$1 }' $tmp/pipe.out | paste -sd,)\" = 16,4096 ]"
+	"[ \"\$(awk '\$2 == \"pipe\" { print \$1 }' $tmp/rtt.out | paste -sd,)\" = 16,4096 ]"
 check csv_every_trip_counted \
 	"[ \"\$(grep -c '^pipe,[0-9]*,ok,40,' $tmp/rtt.csv)\" = 2 ]"
 # 54 quantiles per size, and the last (the maximum) is the largest.
