@@ -233,11 +233,11 @@ out:
 /*
  * Adapt the busy-poll window to a sleep that a doorbell ended (or not,
  * @kicked), @slept_ns being how long after the thread slept the doorbell
- * came (or it woke, when no doorbell did):
- * as halt polling does, a wait that a longer window would have covered
- * doubles it, one beyond the longest window halves it. Traffic whose gaps
- * are longer than rx_poll_us polls not at all; a stream, or a ping-pong
- * with a shorter round trip, polls and needs no doorbells.
+ * came (or it woke, when no doorbell did): as halt polling does, a wait
+ * that a longer window would have covered doubles it, one beyond the
+ * longest window halves it. Traffic whose gaps are longer than rx_poll_us
+ * polls not at all; a stream, or a ping-pong with a shorter round trip,
+ * polls and needs no doorbells.
  */
 static void mk_link_adapt_poll(struct mk_link *link, u64 slept_ns, bool kicked)
 {
@@ -349,7 +349,7 @@ int mk_link_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		bool busy = false, kicked;
-		u64 t0, now, rang;
+		u64 t0, now, slept;
 		long left;
 
 		clear_bit(MK_KICK, &link->kick);
@@ -376,25 +376,26 @@ int mk_link_thread(void *arg)
 		now = ktime_get_ns();
 		kicked = test_bit(MK_KICK, &link->kick);
 		src = kicked || left ? MK_RX_KICKED : MK_RX_UNKICKED;
-		rang = now;
+		slept = now - t0;
 		if (kicked) {
 			u64 at = READ_ONCE(link->kick_ns);
 
+			/*
+			 * The window is judged by when the doorbell came, not
+			 * by when this thread ran again: a window that missed
+			 * a message by a little must not be dropped because
+			 * the wake-up made the wait look longer than
+			 * rx_poll_us. Otherwise a ping-pong whose round trip
+			 * fits the window only while it polls would, after an
+			 * idle gap, never poll again.
+			 */
 			if (at >= t0 && at <= now) {
 				stat_add(&link->stats.rx_wake[mk_link_wake_bucket(now - at)], 1);
-				rang = at;
+				slept = at - t0;
 			}
 		}
-		/*
-		 * The window is judged by when the doorbell came, not by
-		 * when this thread ran again: a window that missed a message
-		 * by a little must not be dropped because the wake-up then
-		 * made the wait look longer than rx_poll_us. Otherwise a
-		 * ping-pong whose round trip fits the window only while it
-		 * polls would, after an idle gap, never poll again.
-		 */
 		if (link->up)
-			mk_link_adapt_poll(link, rang - t0, kicked);
+			mk_link_adapt_poll(link, slept, kicked);
 	}
 	return 0;
 }

@@ -58,7 +58,6 @@ pipe() {
 	awk -F, -v s=$1 -v c=$2 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		$2 == s { print $col[c] }' /tmp/pipe-$1.csv
 }
-pipe_ok=0
 # kv TEXT KEY: the value of KEY= in mkrpmsg's TEXT
 kv() {
 	echo "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"
@@ -71,7 +70,7 @@ echo "# round trips, us: host /dev/rpmsgN (CPU ${dbcpu:-1}) <-> instance echo (C
 echo "#   pipe: a pipe pair between CPUs 1 and 2 of the host, same run"
 printf '# %6s %10s %10s %10s %10s %10s %10s %9s %9s\n' size p50 p90 p99 max "pipe p50" "pipe p99" p50/pipe p99/pipe
 echo "# csv rtt-2k: transport,size,p50_us,p90_us,p99_us,max_us"
-rtt_ok=0
+rtt_ok=0 pipe_ok=0
 for size in $RTT_SIZES; do
 	mkrtt pipe -c 1,2 -n $RTT_N --warmup 50 -s $size --csv /tmp/pipe-$size.csv \
 		>> /tmp/pipe.out 2>&1 || pipe_ok=1

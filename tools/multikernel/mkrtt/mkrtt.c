@@ -1132,8 +1132,9 @@ static int run_cmd(int which, struct opts *o)
 	if (!r.tx || !r.rx)
 		return fail("out of memory");
 	for (i = 0; i < NR_TRANSPORTS; i++) {
-		r.ts[i].lat = which & (1 << i) ? calloc(o->count, sizeof(*r.ts[i].lat)) : NULL;
-		if ((which & (1 << i)) && !r.ts[i].lat)
+		r.ts[i].on = !!(which & (1 << i));
+		r.ts[i].lat = r.ts[i].on ? calloc(o->count, sizeof(*r.ts[i].lat)) : NULL;
+		if (r.ts[i].on && !r.ts[i].lat)
 			return fail("out of memory");
 	}
 	if (o->csv && strcmp(o->csv, "-")) {
@@ -1148,7 +1149,6 @@ static int run_cmd(int which, struct opts *o)
 	}
 	ret = 0;
 	for (i = 0; i < NR_TRANSPORTS; i++) {
-		r.ts[i].on = !!(which & (1 << i));
 		if (!r.ts[i].on)
 			continue;
 		if (run_setup(&r, i, o, largest))
