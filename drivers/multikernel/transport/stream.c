@@ -291,6 +291,7 @@ int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 		  const struct mk_stream_cfg *cfg, struct mk_stream_result *res)
 {
 	u64 rnd = cfg->seed ?: 0x2545f4914f6cdd1dULL, seq, db0, ns0, poll0;
+	u64 tx_poll0;
 	u32 built = 0;
 	long timeout = cfg->timeout ?: 30 * HZ;
 	struct mk_stream_rx *st;
@@ -322,6 +323,7 @@ int mk_stream_run(struct mk_link *tx, struct mk_link *rx,
 
 	db0 = tx ? mk_link_doorbells_sent(tx) : 0;
 	poll0 = rx ? mk_link_rx_poll_ns(rx) : 0;
+	tx_poll0 = tx ? mk_link_rx_poll_ns(tx) : 0;
 	ns0 = ktime_get_ns();
 	if (!tx)
 		res->sent = cfg->count;
@@ -390,6 +392,7 @@ retry:
 	res->ns = ktime_get_ns() - (tx || !st->first_ns ? ns0 : st->first_ns);
 	res->doorbells = tx ? mk_link_doorbells_sent(tx) - db0 : 0;
 	res->rx_poll_ns = rx ? mk_link_rx_poll_ns(rx) - poll0 : 0;
+	res->tx_poll_ns = tx ? mk_link_rx_poll_ns(tx) - tx_poll0 : 0;
 	if (!ret && (res->errors || (!cfg->reset_ok && res->lost_in_reset)))
 		ret = -EIO;
 detach:
@@ -422,13 +425,13 @@ int mk_stream_format(const struct mk_stream_result *res, int ret, char *buf,
 		"status %d\nsent %llu\nreceived %llu\nbytes %llu\nerrors %llu\n"
 		"lost_in_reset %llu\nresets_seen %llu\nsend_resets %llu\neagain %llu\n"
 		"ns %llu\nmsgs_per_s %llu\nmb_per_s %llu\ndoorbells %llu\n"
-		"doorbells_per_1000_msgs %llu\nrx_poll_ns %llu\n",
+		"doorbells_per_1000_msgs %llu\nrx_poll_ns %llu\ntx_poll_ns %llu\n",
 		ret, res->sent, res->received, res->bytes, res->errors,
 		res->lost_in_reset, res->resets_seen, res->send_resets, res->eagain,
 		res->ns, div64_u64(res->received * 1000000, us),
 		div64_u64(res->bytes, us), res->doorbells,
 		res->sent ? div64_u64(res->doorbells * 1000, res->sent) : 0,
-		res->rx_poll_ns);
+		res->rx_poll_ns, res->tx_poll_ns);
 }
 
 /* debugfs ------------------------------------------------------------------ */

@@ -56,6 +56,8 @@ struct mk_stream_cfg {
  * @doorbells: doorbells the sender rang for new messages
  * @rx_poll_ns: time the receiver's thread spent busy-polling meanwhile:
  *	CPU spent to need fewer doorbells
+ * @tx_poll_ns: time the sender's own receive thread spent busy-polling
+ *	meanwhile (rung only for room, it has no messages to catch)
  */
 struct mk_stream_result {
 	u64 sent;
@@ -69,6 +71,7 @@ struct mk_stream_result {
 	u64 ns;
 	u64 doorbells;
 	u64 rx_poll_ns;
+	u64 tx_poll_ns;
 };
 
 int mk_stream_run(struct mk_link *tx, struct mk_link *rx,

@@ -20,19 +20,23 @@ echo "# instance 1 up on CPU $ICPU after $(( $(date +%s) - t0 )) s: $(cat $I/mem
 
 S=$DBG/stream
 N=$((20000 * SCALE))
-printf '# %-34s %10s %9s %13s\n' "two kernels (host -> instance)" msgs/s MB/s doorbells/msg
+printf '# %-34s %10s %9s %13s %8s %8s\n' "two kernels (host -> instance)" \
+	msgs/s MB/s doorbells/msg rx_poll% tx_poll%
 # stream SIZE N CHECK: N messages of SIZE bytes to the instance, which
-# checks them (CHECK all: every byte; header: order and lengths only)
+# checks them (CHECK all: every byte; header: order and lengths only);
+# rx_poll% and tx_poll%: the share of the stream's time that the
+# receiver's and the sender's receive threads spent busy-polling
 stream() {
 	rsh "sh -c '{ echo to=chan1 count=$2 min=$1 max=$1 check=$3 timeout=600 >&3 && cat <&3; } 3<>$S' > /tmp/rx.out 2>&1 < /dev/null &"
 	wait_for 60 "rsh grep -q ^client.yes $DBG/links/chan1/stats"
 	kstream "from=mk1.1 count=$2 min=$1 max=$1 check=$3 timeout=600" > /tmp/tx.out
 	wait_for 600 'rsh grep -q status /tmp/rx.out'
 	rsh cat /tmp/rx.out > /tmp/rx.out
-	printf '# vring kernel stream %-13s %5s B %9s %9s %13s\n' \
+	printf '# vring kernel stream %-13s %5s B %9s %9s %13s %8s %8s\n' \
 		"$([ $3 = all ] && echo checked || echo unchecked)" $1 \
 		"$(val /tmp/rx.out msgs_per_s)" "$(val /tmp/rx.out mb_per_s)" \
-		"$(val /tmp/tx.out doorbells_per_1000_msgs | awk '{ printf "%.3f", $1 / 1000 }')"
+		"$(val /tmp/tx.out doorbells_per_1000_msgs | awk '{ printf "%.3f", $1 / 1000 }')" \
+		"$(share /tmp/rx.out rx_poll_ns)" "$(share /tmp/tx.out tx_poll_ns)"
 	[ "$(val /tmp/rx.out errors)" = 0 ] && [ "$(val /tmp/rx.out received)" = $2 ]
 }
 for size in 64 1024 65536; do
