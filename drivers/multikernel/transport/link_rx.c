@@ -10,9 +10,10 @@
  * interrupt thread follows its interrupt, so that a doorbell wakes it
  * without another IPI. Before it asks for a doorbell and sleeps, it polls the
  * ring for a while, as SCHED_IDLE, on time no other task wants: the window
- * adapts to how soon doorbells came after it slept, from 0 (traffic whose
- * gaps are longer than mk_transport.rx_poll_us) to that bound (a stream,
- * or a ping-pong whose round trip is shorter, which then need almost no
+ * adapts to how soon doorbells that brought messages came after it slept,
+ * from 0 (traffic whose gaps are longer than mk_transport.rx_poll_us, or a
+ * sender's end, rung only for room) to that bound (a stream's receiver, or
+ * a ping-pong whose round trip is shorter, which then need almost no
  * doorbells). mk_link_stats counts where receive batches came from, the
  * time spent polling and how long the thread took to run after a doorbell.
  */
@@ -119,6 +120,18 @@ enum mk_rx_source {
 	MK_RX_KICKED,
 	MK_RX_UNKICKED,
 	MK_RX_POLLED,
+};
+
+/*
+ * What the thread knows of its last sleep, kept until its first receive
+ * after it: @src for the statistics, and, until @judged, whether a
+ * doorbell ended it (@kicked) and how long after the thread slept.
+ */
+struct mk_rx_wake {
+	enum mk_rx_source src;
+	bool judged;
+	bool kicked;
+	u64 slept_ns;
 };
 
 /* The policy of the receive thread while it polls. */
@@ -231,19 +244,23 @@ out:
 }
 
 /*
- * Adapt the busy-poll window to a sleep that a doorbell ended (or not,
- * @kicked), @slept_ns being how long after the thread slept the doorbell
- * came (or it woke, when no doorbell did): as halt polling does, a wait
- * that a longer window would have covered doubles it, one beyond the
- * longest window halves it. Traffic whose gaps are longer than rx_poll_us
- * polls not at all; a stream, or a ping-pong with a shorter round trip,
- * polls and needs no doorbells.
+ * Adapt the busy-poll window to a sleep, @w, once the thread knows whether
+ * it ended with messages to receive (@got): as halt polling does, a
+ * doorbell that brought messages and that a longer window would have
+ * caught doubles it; anything else halves it: a wait beyond the longest
+ * window, a heartbeat, or a doorbell that brought none (room for a
+ * waiting sender: the poll looks for messages, and there are none to
+ * catch). Traffic whose gaps are longer than rx_poll_us polls not at
+ * all; a stream's receiver, or both ends of a ping-pong with a shorter
+ * round trip, poll and need no doorbells; a stream's sender, which is
+ * only ever rung for room, does not poll and leaves the CPU idle.
  */
-static void mk_link_adapt_poll(struct mk_link *link, u64 slept_ns, bool kicked)
+static void mk_link_adapt_poll(struct mk_link *link, struct mk_rx_wake *w, bool got)
 {
 	u64 max = (u64)READ_ONCE(rx_poll_us) * NSEC_PER_USEC;
 
-	if (kicked && slept_ns < max)
+	w->judged = true;
+	if (w->kicked && got && w->slept_ns < max)
 		link->poll_ns = min(max(2 * link->poll_ns, MK_LINK_POLL_START_NS), max);
 	else
 		link->poll_ns = min(link->poll_ns / 2, max);
@@ -252,7 +269,7 @@ static void mk_link_adapt_poll(struct mk_link *link, u64 slept_ns, bool kicked)
 }
 
 /* Receive up to the budget. Returns true if more may be waiting. */
-static bool mk_link_receive(struct mk_link *link, enum mk_rx_source *src)
+static bool mk_link_receive(struct mk_link *link, struct mk_rx_wake *w)
 {
 	unsigned int n = 0, dropped = 0, budget = max(1U, READ_ONCE(rx_budget));
 	u64 bytes = 0;
@@ -284,11 +301,13 @@ static bool mk_link_receive(struct mk_link *link, enum mk_rx_source *src)
 	}
 	mutex_unlock(&link->client_lock);
 	mk_link_jitter(link);
+	if (!w->judged)
+		mk_link_adapt_poll(link, w, n);
 	if (n) {
-		stat_add(*src == MK_RX_POLLED ? &link->stats.rx_polled :
-			 *src == MK_RX_UNKICKED ? &link->stats.rx_unkicked :
+		stat_add(w->src == MK_RX_POLLED ? &link->stats.rx_polled :
+			 w->src == MK_RX_UNKICKED ? &link->stats.rx_unkicked :
 			 &link->stats.rx_kicked, 1);
-		*src = MK_RX_KICKED;
+		w->src = MK_RX_KICKED;
 		stat_add(&link->stats.rx_msgs, n);
 		stat_add(&link->stats.rx_bytes, bytes);
 		stat_add(&link->stats.rx_batches, 1);
@@ -302,7 +321,7 @@ static bool mk_link_receive(struct mk_link *link, enum mk_rx_source *src)
 	if (n == budget)
 		return true;
 	if (mk_link_poll(link)) {
-		*src = MK_RX_POLLED;
+		w->src = MK_RX_POLLED;
 		return true;
 	}
 	mk_link_jitter(link);
@@ -345,11 +364,11 @@ static unsigned int mk_link_wake_bucket(u64 ns)
 int mk_link_thread(void *arg)
 {
 	struct mk_link *link = arg;
-	enum mk_rx_source src = MK_RX_KICKED;
+	struct mk_rx_wake w = { .src = MK_RX_KICKED, .judged = true };
 
 	while (!kthread_should_stop()) {
-		bool busy = false, kicked;
-		u64 t0, now, slept;
+		u64 t0, now;
+		bool busy = false;
 		long left;
 
 		clear_bit(MK_KICK, &link->kick);
@@ -358,7 +377,7 @@ int mk_link_thread(void *arg)
 			continue;
 		}
 		if (mk_link_handshake(link)) {
-			busy |= mk_link_receive(link, &src);
+			busy |= mk_link_receive(link, &w);
 			busy |= mk_link_reclaim(link);
 		}
 		if (busy || READ_ONCE(link->restart)) {
@@ -374,10 +393,12 @@ int mk_link_thread(void *arg)
 		t0 = ktime_get_ns();
 		left = schedule_timeout(msecs_to_jiffies(mk_link_heartbeat_ms));
 		now = ktime_get_ns();
-		kicked = test_bit(MK_KICK, &link->kick);
-		src = kicked || left ? MK_RX_KICKED : MK_RX_UNKICKED;
-		slept = now - t0;
-		if (kicked) {
+		w.kicked = test_bit(MK_KICK, &link->kick);
+		w.src = w.kicked || left ? MK_RX_KICKED : MK_RX_UNKICKED;
+		w.slept_ns = now - t0;
+		/* Judged by the first receive: were there messages? */
+		w.judged = !link->up;
+		if (w.kicked) {
 			u64 at = READ_ONCE(link->kick_ns);
 
 			/*
@@ -391,11 +412,9 @@ int mk_link_thread(void *arg)
 			 */
 			if (at >= t0 && at <= now) {
 				stat_add(&link->stats.rx_wake[mk_link_wake_bucket(now - at)], 1);
-				slept = at - t0;
+				w.slept_ns = at - t0;
 			}
 		}
-		if (link->up)
-			mk_link_adapt_poll(link, slept, kicked);
 	}
 	return 0;
 }
